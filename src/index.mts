@@ -1,0 +1,17 @@
+// ESM entry: the very same plugin object as the CommonJS build, so both share one state.
+import corsPlugin from './index.js'
+
+export default corsPlugin
+export const { CorsConfigError, errorCodes } = corsPlugin
+export { corsPlugin }
+export type {
+  CorsOptions,
+  RouteCorsOptions,
+  StaticOrigin,
+  OriginFunction,
+  OriginCallback,
+  CorsDelegator,
+  DelegatorCallback,
+  CorsHook
+} from './schema.js'
+export type { ConfigIssue } from './errors.js'

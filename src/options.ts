@@ -1,0 +1,198 @@
+import type { TypeCheck } from '@sinclair/typebox/compiler'
+import type { TSchema } from '@sinclair/typebox'
+import type { ConfigIssue } from './errors.js'
+import { compileStaticOrigin, type OriginRule } from './origin.js'
+import { EXPECTED, type CorsHook, type CorsDelegator, type CorsOptions } from './schema.js'
+import { checkHeaderNames, checkMethods, isHeaderValue } from './tokens.js'
+
+/** Chromium caps Access-Control-Max-Age at two hours; larger values are silently lowered. */
+export const CHROMIUM_MAX_AGE = 7200
+
+/** Options after validation: defaults applied, lists split, origin compiled. */
+export interface ResolvedOptions {
+  readonly origin: OriginRule
+  readonly methods: readonly string[]
+  readonly allowedHeaders: readonly string[] | null
+  readonly exposedHeaders: readonly string[]
+  readonly credentials: boolean
+  readonly maxAge: number | null
+  readonly cacheControl: string | null
+  readonly preflight: boolean
+  readonly preflightContinue: boolean
+  readonly optionsSuccessStatus: number
+  readonly strictPreflight: boolean
+  readonly hideOptionsRoute: boolean
+  readonly logLevel: CorsOptions['logLevel']
+  readonly hook: CorsHook
+  readonly delegator: CorsDelegator | undefined
+}
+
+export interface Validation {
+  readonly options: ResolvedOptions
+  readonly issues: ConfigIssue[]
+  readonly warnings: string[]
+}
+
+/** Defaults of @fastify/cors 11, so switching is a one-line change. */
+export const DEFAULTS = {
+  origin: '*',
+  methods: 'GET,HEAD,POST',
+  credentials: false,
+  preflight: true,
+  preflightContinue: false,
+  optionsSuccessStatus: 204,
+  strictPreflight: true,
+  hideOptionsRoute: true,
+  hook: 'onRequest'
+} as const
+
+/** Schema problems, one per option, plus unknown keys with a "did you mean". */
+export function schemaIssues (check: TypeCheck<TSchema>, raw: unknown, known: readonly string[]): ConfigIssue[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return [{ path: '(options)', message: `expected an options object, got ${describe(raw)}` }]
+  }
+  const issues: ConfigIssue[] = []
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) {
+      const guess = closest(key, known)
+      issues.push({ path: key, message: `is not an option${guess === null ? '' : `; did you mean '${guess}'?`} (options: ${known.join(', ')})` })
+    }
+  }
+  if (check.Check(raw)) return issues
+  const seen = new Set<string>()
+  for (const error of check.Errors(raw)) {
+    const key = error.path.split('/')[1]
+    if (key === undefined || seen.has(key) || !known.includes(key)) continue
+    seen.add(key)
+    const value = (raw as Record<string, unknown>)[key]
+    issues.push({ path: key, message: `expected ${EXPECTED[key]}, got ${describe(value)}` })
+  }
+  return issues
+}
+
+/**
+ * Semantic checks and normalization of schema-valid options. Every problem is
+ * collected; nothing stops at the first one.
+ */
+export function resolveOptions (raw: CorsOptions): Validation {
+  const issues: ConfigIssue[] = []
+  const warnings: string[] = []
+  const credentials = raw.credentials ?? DEFAULTS.credentials
+
+  let origin: OriginRule = { kind: 'any' }
+  const originOption = raw.origin ?? DEFAULTS.origin
+  if (typeof originOption === 'function') {
+    origin = { kind: 'dynamic', fn: originOption }
+  } else {
+    const compiled = compileStaticOrigin(originOption, 'origin')
+    issues.push(...compiled.issues)
+    warnings.push(...compiled.warnings)
+    origin = compiled.rule
+    if (credentials && origin.kind === 'any') {
+      issues.push({ path: 'origin', message: "'*' cannot be used with credentials: true (browsers reject that pair); list the allowed origins, or use origin: true to reflect any origin" })
+    }
+  }
+
+  const methods = checkMethods(raw.methods ?? DEFAULTS.methods)
+  for (const problem of methods.problems) issues.push({ path: 'methods', message: problem })
+  if (methods.items.length === 0 && methods.problems.length === 0) {
+    issues.push({ path: 'methods', message: "is empty; list the methods cross-origin callers may use, e.g. 'GET,POST'" })
+  }
+  refuseWildcardWithCredentials('methods', methods.items, credentials, issues)
+
+  let allowedHeaders: string[] | null = null
+  if (raw.allowedHeaders !== undefined) {
+    const checked = checkHeaderNames(raw.allowedHeaders)
+    for (const problem of checked.problems) issues.push({ path: 'allowedHeaders', message: problem })
+    refuseWildcardWithCredentials('allowedHeaders', checked.items, credentials, issues)
+    allowedHeaders = checked.items
+  }
+
+  let exposedHeaders: string[] = []
+  if (raw.exposedHeaders !== undefined) {
+    const checked = checkHeaderNames(raw.exposedHeaders)
+    for (const problem of checked.problems) issues.push({ path: 'exposedHeaders', message: problem })
+    refuseWildcardWithCredentials('exposedHeaders', checked.items, credentials, issues)
+    exposedHeaders = checked.items
+  }
+
+  const maxAge = raw.maxAge ?? null
+  if (maxAge !== null && maxAge > CHROMIUM_MAX_AGE) {
+    warnings.push(`maxAge: ${maxAge} seconds is above Chromium's cap of ${CHROMIUM_MAX_AGE}; Chromium caches the preflight for ${CHROMIUM_MAX_AGE} seconds at most`)
+  }
+
+  let cacheControl: string | null = null
+  if (typeof raw.cacheControl === 'number') {
+    cacheControl = `max-age=${raw.cacheControl}`
+  } else if (raw.cacheControl !== undefined) {
+    if (isHeaderValue(raw.cacheControl)) cacheControl = raw.cacheControl
+    else issues.push({ path: 'cacheControl', message: `${JSON.stringify(raw.cacheControl)} is not a valid header value; write e.g. 'public, max-age=600' or a number of seconds` })
+  }
+
+  return {
+    options: {
+      origin,
+      methods: methods.items,
+      allowedHeaders,
+      exposedHeaders,
+      credentials,
+      maxAge,
+      cacheControl,
+      preflight: raw.preflight ?? DEFAULTS.preflight,
+      preflightContinue: raw.preflightContinue ?? DEFAULTS.preflightContinue,
+      optionsSuccessStatus: raw.optionsSuccessStatus ?? DEFAULTS.optionsSuccessStatus,
+      strictPreflight: raw.strictPreflight ?? DEFAULTS.strictPreflight,
+      hideOptionsRoute: raw.hideOptionsRoute ?? DEFAULTS.hideOptionsRoute,
+      logLevel: raw.logLevel,
+      hook: raw.hook ?? DEFAULTS.hook,
+      delegator: raw.delegator
+    },
+    issues,
+    warnings
+  }
+}
+
+/** With credentials, browsers read `*` as a literal name, never as a wildcard (Fetch, CORS protocol). */
+function refuseWildcardWithCredentials (path: string, items: readonly string[], credentials: boolean, issues: ConfigIssue[]): void {
+  if (credentials && items.includes('*')) {
+    issues.push({ path, message: '\'*\' is not a wildcard when credentials: true (browsers treat it as a literal name); list the names explicitly' })
+  }
+}
+
+function describe (value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (value instanceof RegExp) return String(value)
+  switch (typeof value) {
+    case 'string': return JSON.stringify(value)
+    case 'number': case 'boolean': case 'undefined': return String(value)
+    case 'function': return 'a function'
+    default: return `a ${typeof value}`
+  }
+}
+
+/** The known key nearest to `key` by edit distance, when it is a plausible typo. */
+export function closest (key: string, known: readonly string[]): string | null {
+  let best: string | null = null
+  let bestDistance = Infinity
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase())
+    if (distance < bestDistance) {
+      best = candidate
+      bestDistance = distance
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : null
+}
+
+function editDistance (a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.length]
+}

@@ -1,0 +1,91 @@
+import { CorsConfigError, CORS_INVALID_OPTIONS, CORS_INVALID_ROUTE_OPTIONS } from './errors.js'
+import { resolveOptions, schemaIssues, type ResolvedOptions } from './options.js'
+import type { OriginRule } from './origin.js'
+import { checkOptions, checkRouteOptions, CorsOptionsSchema, RouteCorsOptionsSchema, type CorsOptions } from './schema.js'
+
+/**
+ * Everything the per-request code needs, computed once: header values are joined
+ * strings, the origin check is a rule picked by the option's shape. Frozen.
+ */
+export interface Policy {
+  /** False for `origin: false` and routes with `cors: false`: no CORS headers at all. */
+  readonly enabled: boolean
+  readonly origin: OriginRule
+  /** The response depends on the request's Origin, so caches must key on it (SPEC 3.4). */
+  readonly varyOrigin: boolean
+  readonly credentials: boolean
+  readonly exposeHeaders: string | null
+  readonly allowMethods: string
+  /** Null: reflect the request's Access-Control-Request-Headers. */
+  readonly allowHeaders: string | null
+  readonly maxAge: string | null
+  readonly cacheControl: string | null
+  readonly preflightContinue: boolean
+  readonly strictPreflight: boolean
+  readonly successStatus: number
+  /** The options this policy was compiled from, kept for route merging and explanations. */
+  readonly options: ResolvedOptions
+}
+
+export function compilePolicy (options: ResolvedOptions): Policy {
+  const origin = options.origin
+  return Object.freeze({
+    enabled: origin.kind !== 'none',
+    origin,
+    varyOrigin: origin.kind === 'reflect' || origin.kind === 'match' || origin.kind === 'dynamic',
+    credentials: options.credentials,
+    exposeHeaders: options.exposedHeaders.length > 0 ? options.exposedHeaders.join(', ') : null,
+    allowMethods: options.methods.join(', '),
+    allowHeaders: options.allowedHeaders === null ? null : options.allowedHeaders.join(', '),
+    maxAge: options.maxAge === null ? null : String(options.maxAge),
+    cacheControl: options.cacheControl,
+    preflightContinue: options.preflightContinue,
+    strictPreflight: options.strictPreflight,
+    successStatus: options.optionsSuccessStatus,
+    options
+  })
+}
+
+/** A route with `config.cors: false`: CORS is off and its preflights are refused (SPEC 3.6). */
+export function disabledPolicy (base: Policy): Policy {
+  return Object.freeze({ ...base, enabled: false, origin: { kind: 'none' } as const, varyOrigin: false })
+}
+
+export interface CompiledPlugin {
+  readonly policy: Policy
+  readonly warnings: readonly string[]
+}
+
+const PLUGIN_KEYS = Object.keys(CorsOptionsSchema.properties)
+const ROUTE_KEYS = Object.keys(RouteCorsOptionsSchema.properties)
+
+/**
+ * Schema check, then semantic checks on the options that passed it, so that one error
+ * lists every problem (SPEC 2, 4).
+ */
+function validate (check: typeof checkOptions, known: readonly string[], raw: unknown, base: CorsOptions, code: string, where: string): CompiledPlugin {
+  const issues = schemaIssues(check, raw, known)
+  const wellFormed: Record<string, unknown> = { ...base }
+  if (typeof raw === 'object' && raw !== null) {
+    for (const [key, value] of Object.entries(raw)) {
+      if (!issues.some((issue) => issue.path === key)) wellFormed[key] = value
+    }
+  }
+  const resolved = resolveOptions(wellFormed as CorsOptions)
+  issues.push(...resolved.issues)
+  if (issues.length > 0) throw new CorsConfigError(code, where, issues)
+  return { policy: compilePolicy(resolved.options), warnings: resolved.warnings }
+}
+
+/** Validates plugin options and compiles them; throws one error listing every problem. */
+export function compilePluginOptions (raw: unknown): CompiledPlugin {
+  return validate(checkOptions, PLUGIN_KEYS, raw, {}, CORS_INVALID_OPTIONS, 'the fastify-corsica options')
+}
+
+/**
+ * Validates a route's `config.cors` and merges it over the plugin's options once,
+ * when the route is added (SPEC 4); the error names the route.
+ */
+export function compileRouteOptions (pluginRaw: CorsOptions, routeRaw: unknown, route: string): CompiledPlugin {
+  return validate(checkRouteOptions as typeof checkOptions, ROUTE_KEYS, routeRaw, pluginRaw, CORS_INVALID_ROUTE_OPTIONS, `config.cors of route ${route}`)
+}

@@ -1,0 +1,196 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import vary from 'vary'
+import { CorsRequestError, CORS_INVALID_ORIGIN_RESULT } from './errors.js'
+import { compileStaticOrigin, isReflectable, MAX_ORIGIN_LENGTH, type StaticRule } from './origin.js'
+import type { Policy } from './policy.js'
+import { checkStaticOrigin, type OriginFunction, type StaticOrigin } from './schema.js'
+import { isTokenList } from './tokens.js'
+
+/** SPEC 3.1: a preflight is OPTIONS + Origin + Access-Control-Request-Method; nothing else is. */
+export function isPreflight (request: FastifyRequest): boolean {
+  return request.raw.method === 'OPTIONS' &&
+    request.headers.origin !== undefined &&
+    request.headers['access-control-request-method'] !== undefined
+}
+
+/** Appends a field to Vary without losing what is there (SPEC 3.4). */
+export function addVary (reply: FastifyReply, field: string): void {
+  const current = reply.getHeader('vary')
+  reply.header('vary', current === undefined ? field : vary.append(String(current), field))
+}
+
+/**
+ * The Access-Control-Allow-Origin value for this request, or null when the origin is not
+ * allowed. A single fixed origin is sent as-is to actual requests (as @fastify/cors does);
+ * a preflight must match it.
+ */
+function allowedOrigin (rule: StaticRule, origin: string | undefined, preflight: boolean): string | null {
+  switch (rule.kind) {
+    case 'none':
+      return null
+    case 'any':
+      return '*'
+    case 'fixed':
+      return preflight && origin !== rule.value ? null : rule.value
+    case 'reflect':
+      return origin !== undefined && origin !== 'null' && isReflectable(origin) ? origin : null
+    case 'match':
+      return origin !== undefined && origin.length <= MAX_ORIGIN_LENGTH && rule.matches(origin) ? origin : null
+  }
+}
+
+/** Short plain-text reasons for refused preflights (SPEC 3.6). */
+export const REFUSED_ORIGIN = 'CORS preflight refused: origin not allowed'
+export const REFUSED_DISABLED = 'CORS preflight refused: CORS is disabled for this route'
+
+/** SPEC 3.6: 403, no CORS headers, a short reason; nothing after this runs. */
+export function refusePreflight (reply: FastifyReply, reason: string): boolean {
+  reply.code(403).type('text/plain; charset=utf-8').send(reason)
+  return true
+}
+
+/**
+ * Applies `policy` to the request with the origin rule already resolved. Preflights are
+ * answered here unless `preflightContinue` (SPEC 3.5, 3.6); actual requests only get headers.
+ * With `canAnswer` false (hooks that run after the handler) it only sets headers.
+ * Returns true when it sent the response.
+ */
+export function applyPolicy (
+  policy: Policy,
+  rule: StaticRule,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  preflight: boolean,
+  canAnswer: boolean
+): boolean {
+  if (policy.varyOrigin) addVary(reply, 'Origin')
+  const origin = request.headers.origin
+  const allowOrigin = allowedOrigin(rule, origin, preflight)
+
+  if (!preflight) {
+    if (allowOrigin === null) return false
+    reply.header('access-control-allow-origin', allowOrigin)
+    if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
+    if (policy.exposeHeaders !== null) reply.header('access-control-expose-headers', policy.exposeHeaders)
+    return false
+  }
+
+  if (allowOrigin === null) {
+    return canAnswer && refusePreflight(reply, policy.enabled ? REFUSED_ORIGIN : REFUSED_DISABLED)
+  }
+  reply.header('access-control-allow-origin', allowOrigin)
+  if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
+  reply.header('access-control-allow-methods', policy.allowMethods)
+  if (policy.allowHeaders !== null) {
+    reply.header('access-control-allow-headers', policy.allowHeaders)
+  } else {
+    addVary(reply, 'Access-Control-Request-Headers')
+    const requested = request.headers['access-control-request-headers']
+    // Reflected only when it is a clean token list: junk is never echoed back (SPEC 3.10).
+    if (requested !== undefined && isTokenList(requested)) reply.header('access-control-allow-headers', requested)
+  }
+  if (policy.maxAge !== null) reply.header('access-control-max-age', policy.maxAge)
+  if (policy.cacheControl !== null) reply.header('cache-control', policy.cacheControl)
+  if (policy.preflightContinue || !canAnswer) return false
+  sendPreflightAnswer(reply, policy)
+  return true
+}
+
+/** Safari waits for a body on a 204 without Content-Length, so say 0 explicitly. */
+export function sendPreflightAnswer (reply: FastifyReply, policy: Policy): void {
+  reply.code(policy.successStatus).header('content-length', '0').send()
+}
+
+// Results of origin functions, compiled once per distinct value (arrays and RegExps by identity).
+const compiledByIdentity = new WeakMap<object, StaticRule>()
+const compiledByString = new Map<string, StaticRule>()
+const STRING_CACHE_LIMIT = 1000
+const CONSTANT_RULES: Readonly<Record<string, StaticRule>> = {
+  true: { kind: 'reflect' },
+  false: { kind: 'none' }
+}
+
+/** Validates and compiles what an origin function resolved to, like a static option (SPEC 2.1). */
+export function ruleForResult (value: unknown, credentials: boolean): StaticRule {
+  if (typeof value === 'boolean') return CONSTANT_RULES[String(value)]
+  let rule = typeof value === 'string'
+    ? compiledByString.get(value)
+    : typeof value === 'object' && value !== null ? compiledByIdentity.get(value) : undefined
+  if (rule === undefined) {
+    if (!checkStaticOrigin.Check(value)) {
+      throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, `the origin function resolved to ${typeof value === 'object' ? JSON.stringify(value) : String(value)}; it must resolve to a boolean, a string origin, a RegExp or an array of those`)
+    }
+    const compiled = compileStaticOrigin(value as StaticOrigin, 'origin()')
+    if (compiled.issues.length > 0) {
+      throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, `the origin function resolved to an invalid origin: ${compiled.issues.map((issue) => issue.message).join('; ')}`)
+    }
+    rule = compiled.rule
+    if (typeof value === 'string') {
+      if (compiledByString.size >= STRING_CACHE_LIMIT) compiledByString.clear()
+      compiledByString.set(value, rule)
+    } else {
+      compiledByIdentity.set(value as object, rule)
+    }
+  }
+  if (credentials && rule.kind === 'any') {
+    throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, "the origin function resolved to '*' but credentials is true; browsers reject that pair. Resolve to true to reflect the origin instead")
+  }
+  return rule
+}
+
+/**
+ * Calls a user origin function with `this` = the Fastify instance and settles exactly
+ * once, whether it calls back, returns a promise, returns a value, or throws (SPEC 2.1).
+ */
+export function callOriginFunction (
+  fn: OriginFunction,
+  instance: FastifyInstance,
+  origin: string | undefined,
+  settle: (error: Error | null, value?: unknown) => void
+): void {
+  let settled = false
+  const once = (error: Error | null, value?: unknown): void => {
+    if (settled) return
+    settled = true
+    settle(error, value)
+  }
+  let returned: unknown
+  try {
+    returned = fn.call(instance, origin, once)
+  } catch (error) {
+    once(error as Error)
+    return
+  }
+  if (returned !== null && typeof returned === 'object' && typeof (returned as PromiseLike<unknown>).then === 'function') {
+    (returned as PromiseLike<unknown>).then((value) => once(null, value), (error: Error) => once(error))
+  } else if (returned !== undefined) {
+    once(null, returned)
+  }
+}
+
+/** Resolves a policy's origin function for this request, then applies the policy. */
+export function applyDynamicPolicy (
+  policy: Policy,
+  fn: OriginFunction,
+  instance: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  preflight: boolean,
+  canAnswer: boolean,
+  done: (error?: Error) => void
+): void {
+  callOriginFunction(fn, instance, request.headers.origin, (error, value) => {
+    if (error !== null) {
+      done(error)
+      return
+    }
+    let rule: StaticRule
+    try {
+      rule = ruleForResult(value, policy.credentials)
+    } catch (invalid) {
+      done(invalid as Error)
+      return
+    }
+    if (!applyPolicy(policy, rule, request, reply, preflight, canAnswer)) done()
+  })
+}

@@ -1,0 +1,177 @@
+import { test } from 'tap'
+import { registrationError, warningsFor } from './helpers/app.js'
+
+function paths (error: { issues?: Array<{ path: string }> }): string[] {
+  return (error.issues ?? []).map((issue) => issue.path)
+}
+
+test("origin '*' with credentials is refused with a code and the fix", async (t) => {
+  const error = await registrationError({ origin: '*', credentials: true })
+  t.equal(error.code, 'FST_CORS_INVALID_OPTIONS')
+  t.equal(error.name, 'CorsConfigError')
+  t.match(error.message, /origin: '\*' cannot be used with credentials: true/)
+  t.match(error.message, /use origin: true/)
+})
+
+test("the default origin '*' with credentials: true is refused too", async (t) => {
+  const error = await registrationError({ credentials: true })
+  t.same(paths(error), ['origin'])
+})
+
+test("'*' inside an origin list with credentials is refused", async (t) => {
+  const error = await registrationError({ origin: ['https://a.example', '*'], credentials: true })
+  t.same(paths(error), ['origin'])
+})
+
+test("allowedHeaders, exposedHeaders and methods '*' with credentials are each refused", async (t) => {
+  const error = await registrationError({ origin: true, credentials: true, allowedHeaders: '*', exposedHeaders: ['*'], methods: '*' })
+  t.same(paths(error).sort(), ['allowedHeaders', 'exposedHeaders', 'methods'])
+  t.match(error.message, /treat it as a literal name/)
+})
+
+test('a misspelt option is refused with a did-you-mean hint', async (t) => {
+  const error = await registrationError({ orgin: 'https://a.example' })
+  t.equal(error.code, 'FST_CORS_INVALID_OPTIONS')
+  t.same(paths(error), ['orgin'])
+  t.match(error.message, /orgin: is not an option; did you mean 'origin'\?/)
+})
+
+test('an unknown option far from any known name gets no guess', async (t) => {
+  const error = await registrationError({ zzzzzzzzzzzz: 1 })
+  t.notMatch(error.message, /did you mean/)
+  t.match(error.message, /zzzzzzzzzzzz: is not an option \(options: origin,/)
+})
+
+test('several problems are reported together in one error', async (t) => {
+  const error = await registrationError({ maxAge: 'x', optionsSuccessStatus: 'y', origin: '*', credentials: true, orgin: 1 })
+  t.same(paths(error), ['orgin', 'maxAge', 'optionsSuccessStatus', 'origin'])
+  t.match(error.message, /4 problems in the fastify-corsica options/)
+  t.match(error.message, /maxAge: expected a whole number of seconds, 0 or more \(e\.g\. 600\), got "x"/)
+  t.match(error.message, /optionsSuccessStatus: expected a whole number from 200 to 299/)
+})
+
+test('options that are not an object are refused', async (t) => {
+  const error = await registrationError([1, 2])
+  t.match(error.message, /\(options\): expected an options object, got an array/)
+})
+
+test('optionsSuccessStatus outside 200-299 is refused', async (t) => {
+  for (const status of [199, 300, 404, 204.5]) {
+    const error = await registrationError({ optionsSuccessStatus: status })
+    t.same(paths(error), ['optionsSuccessStatus'], String(status))
+  }
+})
+
+test('negative or fractional maxAge is refused', async (t) => {
+  for (const maxAge of [-1, 1.5]) {
+    const error = await registrationError({ maxAge })
+    t.match(error.message, new RegExp(`maxAge: expected .* got ${maxAge}`))
+  }
+})
+
+test('an unknown hook is refused with the list of hooks', async (t) => {
+  const error = await registrationError({ hook: 'onResponse' })
+  t.match(error.message, /hook: expected one of 'onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend', got "onResponse"/)
+})
+
+test('wrong types are described in the message', async (t) => {
+  const error = await registrationError({ credentials: 'yes', preflight: null, hideOptionsRoute: {}, strictPreflight: () => 1, preflightContinue: /x/, methods: 5, logLevel: 'loud', exposedHeaders: [1], delegator: 'x', cacheControl: true })
+  t.match(error.message, /credentials: expected true or false, got "yes"/)
+  t.match(error.message, /preflight: expected true or false, got null/)
+  t.match(error.message, /hideOptionsRoute: expected true or false, got a object/)
+  t.match(error.message, /strictPreflight: expected true or false, got a function/)
+  t.match(error.message, /preflightContinue: expected true or false, got \/x\//)
+  t.match(error.message, /methods: expected .* got 5/)
+  t.match(error.message, /logLevel: expected one of 'fatal'/)
+  t.match(error.message, /exposedHeaders: expected .* got an array/)
+  t.match(error.message, /delegator: expected/)
+  t.match(error.message, /cacheControl: expected .* got true/)
+})
+
+test('invalid method tokens and forbidden methods are refused', async (t) => {
+  const error = await registrationError({ methods: ['GET', 'PO ST', 'connect', 'TRACE', 'track'] })
+  t.same(paths(error), ['methods', 'methods', 'methods', 'methods'])
+  t.match(error.message, /"PO ST" is not a valid method name/)
+  t.match(error.message, /CONNECT can never be sent by a browser/)
+  t.match(error.message, /TRACK can never be sent/)
+})
+
+test('an empty methods list is refused', async (t) => {
+  const error = await registrationError({ methods: ' , ' })
+  t.match(error.message, /methods: is empty/)
+})
+
+test('invalid header names are refused', async (t) => {
+  const error = await registrationError({ allowedHeaders: 'X-Ok, X Bad', exposedHeaders: ['X-Ok', 'Bad:Name'] })
+  t.match(error.message, /allowedHeaders: "X Bad" is not a valid header name/)
+  t.match(error.message, /exposedHeaders: "Bad:Name" is not a valid header name/)
+})
+
+test('a cacheControl string that is not a header value is refused', async (t) => {
+  for (const cacheControl of ['', 'max-age=1\r\nx: y', ' padded']) {
+    const error = await registrationError({ cacheControl })
+    t.same(paths(error), ['cacheControl'], JSON.stringify(cacheControl))
+  }
+})
+
+test('configured origins with a path, query, fragment or user info are refused', async (t) => {
+  const error = await registrationError({
+    origin: ['https://a.example/app', 'https://a.example?x=1', 'https://a.example#top', 'https://user@a.example', 'https://a.example//']
+  })
+  t.same(paths(error), ['origin[0]', 'origin[1]', 'origin[2]', 'origin[3]', 'origin[4]'])
+  t.match(error.message, /origin\[0\]: "https:\/\/a\.example\/app" has a path, query or fragment \("\/app"\)/)
+  t.match(error.message, /origin\[3\]: .* contains user info/)
+})
+
+test('configured origins with an unknown scheme or no scheme are refused', async (t) => {
+  const error = await registrationError({ origin: ['ftp://a.example', 'a.example', 'chrome-extension://abc'] })
+  t.match(error.message, /origin\[0\]: .* has the scheme 'ftp:'/)
+  t.match(error.message, /origin\[1\]: "a\.example" is not an origin; an origin is scheme:\/\/host\[:port\] only/)
+  t.match(error.message, /origin\[2\]: .*use a RegExp for other schemes/)
+})
+
+test('a single invalid origin string is refused with its path', async (t) => {
+  const error = await registrationError({ origin: 'https://a.example/path' })
+  t.same(paths(error), ['origin'])
+})
+
+test('an origin with an invalid host is refused', async (t) => {
+  const error = await registrationError({ origin: ['https://exa mple.com', 'http://:80'] })
+  t.match(error.message, /origin\[0\]: .* does not have a valid host/)
+  t.match(error.message, /origin\[1\]: .* does not have a valid host/)
+})
+
+test('wildcards in unsupported places are refused', async (t) => {
+  const error = await registrationError({ origin: ['https://a.*.example', 'https://*', '*://a.example', 'https://*.com', 'https://a.example:80:*'] })
+  t.match(error.message, /origin\[0\]: .* '\*' in an unsupported place/)
+  t.match(error.message, /origin\[1\]: .* '\*' in an unsupported place/)
+  t.match(error.message, /origin\[2\]: .* is not an origin/)
+  t.match(error.message, /origin\[3\]: .* would match every site under '\.com'/)
+  t.match(error.message, /origin\[4\]: "https:\/\/a\.example:80:\*" names two ports/)
+})
+
+test('an empty origin list is refused', async (t) => {
+  const error = await registrationError({ origin: [[]] })
+  t.match(error.message, /origin: an empty list allows no origin; use origin: false/)
+})
+
+test('origin of a wrong type is refused with every accepted form listed', async (t) => {
+  const error = await registrationError({ origin: 42 })
+  t.match(error.message, /origin: expected a boolean, '\*', an origin string .* or a function, got 42/)
+})
+
+test('an unanchored RegExp origin produces one warning at registration', async (t) => {
+  const warnings = await warningsFor({ origin: [/partner\.example/, /^https:\/\/ok\.example$/] })
+  t.equal(warnings.length, 1)
+  t.match(warnings[0], /^fastify-corsica: origin\[0\]: the RegExp \/partner\\\.example\/ is not anchored with \^\.\.\.\$/)
+})
+
+test('maxAge above 7200 produces one warning about the Chromium cap', async (t) => {
+  const warnings = await warningsFor({ maxAge: 86400 })
+  t.same(warnings, ["fastify-corsica: maxAge: 86400 seconds is above Chromium's cap of 7200; Chromium caches the preflight for 7200 seconds at most"])
+})
+
+test('a valid configuration produces no warnings', async (t) => {
+  const warnings = await warningsFor({ origin: ['https://a.example'], maxAge: 7200 })
+  t.same(warnings, [])
+})

@@ -1,0 +1,140 @@
+import { test } from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { build, corsHeaders, EVIL, PARTNER, preflight } from './helpers/app.js'
+
+test('an origin function with a callback decides per request, with Vary: Origin', async (t) => {
+  const app = await build({
+    origin: (origin: string | undefined, cb: (e: Error | null, v?: unknown) => void) => { cb(null, origin === PARTNER) },
+    credentials: true
+  })
+  const ok = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.same(corsHeaders(ok), { vary: 'Origin', 'access-control-allow-origin': PARTNER, 'access-control-allow-credentials': 'true' })
+  const no = await app.inject({ url: '/items', headers: { origin: EVIL } })
+  t.same(corsHeaders(no), { vary: 'Origin' })
+  const refused = await preflight(app, '/items', EVIL, 'GET')
+  t.equal(refused.statusCode, 403)
+  t.equal(refused.body, 'CORS preflight refused: origin not allowed')
+})
+
+test('an async origin function may resolve to a list', async (t) => {
+  const app = await build({ origin: async () => [PARTNER, 'https://*.apps.example'] })
+  const res = await preflight(app, '/items', 'https://x.apps.example', 'POST')
+  t.equal(res.statusCode, 204)
+  t.same(corsHeaders(res), {
+    vary: 'Origin, Access-Control-Request-Headers',
+    'access-control-allow-origin': 'https://x.apps.example',
+    'access-control-allow-methods': 'GET, HEAD, POST'
+  })
+})
+
+test("an origin function resolving to '*' sends ACAO * with Vary: Origin", async (t) => {
+  const app = await build({ origin: async () => '*' })
+  const res = await app.inject({ url: '/items', headers: { origin: EVIL } })
+  t.same(corsHeaders(res), { vary: 'Origin', 'access-control-allow-origin': '*' })
+})
+
+test('an origin function resolving to a string sends that origin as-is', async (t) => {
+  const app = await build({ origin: async () => 'https://Partner.example/' })
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.same(corsHeaders(res), { vary: 'Origin', 'access-control-allow-origin': PARTNER })
+  const again = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(again.headers['access-control-allow-origin'], PARTNER, 'the compiled result is reused')
+})
+
+test('an origin function may return its answer synchronously', async (t) => {
+  const app = await build({ origin: () => true })
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.headers['access-control-allow-origin'], PARTNER)
+})
+
+test('an origin function is called with this bound to the Fastify instance', async (t) => {
+  let self: unknown
+  let app: FastifyInstance | undefined
+  app = await build({ origin: function (this: FastifyInstance, _o: string, cb: (e: Error | null, v: boolean) => void) { self = this; cb(null, true) } })
+  await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.ok(self !== undefined && typeof (self as FastifyInstance).inject === 'function', 'this is a Fastify instance')
+  app = undefined
+})
+
+test('an origin function that both calls back and returns a promise resolves exactly once', async (t) => {
+  let calls = 0
+  const app = await build({
+    origin: async (_o: string, cb: (e: Error | null, v: unknown) => void) => { calls++; cb(null, true); return false }
+  }, (app) => app.addHook('onSend', async (_req, _reply, payload) => payload))
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['access-control-allow-origin'], PARTNER, 'the first answer (the callback) wins')
+  t.equal(calls, 1)
+})
+
+test('an origin function error becomes a 500 and the server keeps serving', async (t) => {
+  let fail = true
+  const app = await build({ origin: async () => { if (fail) throw new Error('lookup failed'); return true } })
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.statusCode, 500)
+  t.equal(res.json().message, 'lookup failed')
+  fail = false
+  const next = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(next.statusCode, 200)
+})
+
+test('an origin function that throws synchronously becomes a 500', async (t) => {
+  const app = await build({ origin: () => { throw new Error('sync boom') } })
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.statusCode, 500)
+  t.equal(res.json().message, 'sync boom')
+})
+
+test('an origin function passing an error to its callback becomes a 500', async (t) => {
+  const app = await build({ origin: (_o: string, cb: (e: Error) => void) => cb(new Error('cb boom')) })
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.statusCode, 500)
+})
+
+test('an origin function resolving to an invalid value is a 500 with a clear message', async (t) => {
+  const app = await build({ origin: async () => 42 })
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.statusCode, 500)
+  t.equal(res.json().code, 'FST_CORS_INVALID_ORIGIN_RESULT')
+  t.match(res.json().message, /the origin function resolved to 42; it must resolve to a boolean, a string origin/)
+  const obj = await build({ origin: async () => ({ nope: 1 }) })
+  const res2 = await obj.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.match(res2.json().message, /resolved to \{"nope":1\}/)
+})
+
+test('an origin function resolving to a malformed origin is a 500', async (t) => {
+  const app = await build({ origin: async () => ['https://a.example/path'] })
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.statusCode, 500)
+  t.match(res.json().message, /resolved to an invalid origin: .* has a path/)
+})
+
+test("an origin function resolving to '*' under credentials is a 500", async (t) => {
+  const app = await build({ origin: async () => '*', credentials: true })
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.statusCode, 500)
+  t.match(res.json().message, /resolved to '\*' but credentials is true/)
+})
+
+test('an origin function resolving to false refuses the preflight and adds no headers', async (t) => {
+  const app = await build({ origin: async () => false })
+  const res = await preflight(app, '/items', PARTNER, 'GET')
+  t.equal(res.statusCode, 403)
+  t.same(corsHeaders(res), { vary: 'Origin' })
+})
+
+test('an origin function receives undefined when the request has no Origin', async (t) => {
+  const seen: unknown[] = []
+  const app = await build({ origin: async (origin: string | undefined) => { seen.push(origin); return true } })
+  const res = await app.inject({ url: '/items' })
+  t.same(seen, [undefined])
+  t.same(corsHeaders(res), { vary: 'Origin' })
+})
+
+test('string results are cached up to a bound, then the cache starts over', async (t) => {
+  let n = 0
+  const app = await build({ origin: async () => `https://h${n++}.example` })
+  for (let i = 0; i < 1002; i++) await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.headers['access-control-allow-origin'], 'https://h1002.example')
+})

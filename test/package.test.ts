@@ -1,0 +1,55 @@
+import { test } from 'tap'
+import { execFileSync } from 'node:child_process'
+import corsPlugin from '../src/index.js'
+
+/** Runs a snippet against the built package (npm test builds first), outside tap's coverage. */
+function run (code: string, type: 'module' | 'commonjs'): string {
+  const env = { ...process.env }
+  delete env.NODE_V8_COVERAGE
+  delete env.NODE_OPTIONS
+  return execFileSync(process.execPath, [`--input-type=${type}`, '-e', code], { env, encoding: 'utf8' }).trim()
+}
+
+test('the plugin is wrapped with fastify-plugin metadata for Fastify 5', async (t) => {
+  const meta = (corsPlugin as unknown as Record<symbol, unknown>)[Symbol.for('plugin-meta')]
+  t.same(meta, { fastify: '5.x', name: 'fastify-corsica' })
+  t.equal((corsPlugin as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')], true)
+})
+
+test('the source entry is the plugin, with default and corsPlugin pointing at it', async (t) => {
+  t.equal(typeof corsPlugin, 'function')
+  t.equal(corsPlugin.default, corsPlugin)
+  t.equal(corsPlugin.corsPlugin, corsPlugin)
+  t.equal(corsPlugin.errorCodes.FST_CORS_INVALID_OPTIONS, 'FST_CORS_INVALID_OPTIONS')
+})
+
+test("require('fastify-corsica') returns the plugin itself", async (t) => {
+  const out = run(`
+    const p = require('fastify-corsica')
+    console.log([typeof p, p.default === p, p.corsPlugin === p, p[Symbol.for('plugin-meta')].name].join(' '))
+  `, 'commonjs')
+  t.equal(out, 'function true true fastify-corsica')
+})
+
+test("import from 'fastify-corsica' gives the same plugin as default and named export", async (t) => {
+  const out = run(`
+    import corsPlugin, { corsPlugin as named, errorCodes } from 'fastify-corsica'
+    import { createRequire } from 'node:module'
+    const required = createRequire(import.meta.url)('fastify-corsica')
+    console.log([typeof corsPlugin, corsPlugin === named, corsPlugin === required, errorCodes.FST_CORS_INVALID_OPTIONS].join(' '))
+  `, 'module')
+  t.equal(out, 'function true true FST_CORS_INVALID_OPTIONS')
+})
+
+test('the built plugin registers and answers in an ESM app', async (t) => {
+  const out = run(`
+    import Fastify from 'fastify'
+    import corsPlugin from 'fastify-corsica'
+    const app = Fastify()
+    await app.register(corsPlugin, { origin: 'https://a.example' })
+    app.get('/', async () => 'ok')
+    const res = await app.inject({ url: '/', headers: { origin: 'https://a.example' } })
+    console.log(res.headers['access-control-allow-origin'])
+  `, 'module')
+  t.equal(out, 'https://a.example')
+})

@@ -1,0 +1,64 @@
+// Type tests: compiled with `tsc -p types`; every @ts-expect-error must be an error.
+import Fastify from 'fastify'
+import corsPlugin, { type CorsOptions, type RouteCorsOptions, type OriginFunction, type CorsDelegator } from '../src/index.mjs'
+import cjsPlugin = require('../src/index.js')
+
+const app = Fastify()
+
+// Valid configurations compile.
+app.register(corsPlugin)
+app.register(corsPlugin, {})
+app.register(corsPlugin, { origin: '*' })
+app.register(corsPlugin, { origin: true, credentials: true })
+app.register(corsPlugin, { origin: false })
+app.register(corsPlugin, { origin: /^https:\/\/a\.example$/ })
+app.register(corsPlugin, { origin: ['https://a.example', /b/, ['https://*.example.com']] })
+app.register(corsPlugin, {
+  origin: (origin, cb) => { cb(null, origin === 'https://a.example') },
+  methods: ['GET', 'PUT'],
+  allowedHeaders: 'Content-Type',
+  exposedHeaders: ['X-Total-Count'],
+  maxAge: 600,
+  cacheControl: 'public, max-age=600',
+  preflight: true,
+  preflightContinue: false,
+  optionsSuccessStatus: 200,
+  strictPreflight: true,
+  hideOptionsRoute: false,
+  logLevel: 'debug',
+  hook: 'preHandler'
+})
+app.register(corsPlugin, { origin: async (origin) => origin !== undefined })
+app.register(cjsPlugin, { origin: 'https://a.example' })
+app.register(corsPlugin.corsPlugin, { cacheControl: 60 })
+
+const originFn: OriginFunction = async function (origin) {
+  this.log.info({ origin })
+  return ['https://a.example']
+}
+const options: CorsOptions = { origin: originFn }
+app.register(corsPlugin, options)
+
+const route: RouteCorsOptions = { origin: ['https://partner.example'], credentials: true }
+void route
+const delegator: CorsDelegator = async (request) => ({ origin: request.headers.host === 'a' })
+void delegator
+
+// Mistakes fail to compile.
+// @ts-expect-error misspelt option
+app.register(corsPlugin, { orgin: '*' })
+// @ts-expect-error maxAge is a number
+app.register(corsPlugin, { maxAge: '600' })
+// @ts-expect-error credentials is a boolean
+app.register(corsPlugin, { credentials: 'true' })
+// @ts-expect-error not a hook name
+app.register(corsPlugin, { hook: 'onResponse' })
+// @ts-expect-error origin is not a number
+app.register(corsPlugin, { origin: 42 })
+// @ts-expect-error methods is a string or string[]
+app.register(corsPlugin, { methods: [1, 2] })
+// @ts-expect-error not a log level
+app.register(corsPlugin, { logLevel: 'loud' })
+// @ts-expect-error route options do not include plugin-only options
+const badRoute: RouteCorsOptions = { hook: 'onRequest' }
+void badRoute
