@@ -1,61 +1,125 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Delegation } from './delegator.js'
 import type { Policy } from './policy.js'
-import { applyDynamicPolicy, applyPolicy, isPreflight } from './request.js'
+import { applyDynamicPolicy, applyPolicy, isPreflight, sendPreflightAnswer } from './request.js'
+import { INVALID_PREFLIGHT, slotOf, type Registry, type RouteSlot } from './routes.js'
 import type { CorsHook } from './schema.js'
 
-type Done = (error?: Error | null) => void
-type PayloadDone = (error: Error | null, payload?: unknown) => void
+type Next = (error?: Error | null, payload?: unknown) => void
 
 /** Hooks that run after the handler: they decorate the response; the OPTIONS route answers preflights. */
 export function isLateHook (hook: CorsHook): boolean {
   return hook === 'preSerialization' || hook === 'onSend'
 }
 
-/** The scope's state shared by its hook and its OPTIONS route. */
+/** One registration of the plugin: what its hook and its OPTIONS route share. */
 export interface Scope {
   readonly instance: FastifyInstance
   readonly policy: Policy
   readonly hook: CorsHook
-  /** Marks this scope's own OPTIONS catch-all route in its config. */
-  readonly token: symbol
+  readonly registry: Registry
+  readonly delegation: Delegation | null
+  /** Identifies this registration in route slots. */
+  readonly owner: object
 }
 
-/** True when the request was routed to this scope's own OPTIONS catch-all. */
-export function isOwnOptionsRoute (scope: Scope, request: FastifyRequest): boolean {
-  return (request.routeOptions.config as unknown as Record<symbol, unknown>)[scope.token] === true
+// The policy that judged a preflight which then went on to a handler (preflightContinue, late hooks).
+const continuedPreflights = new WeakMap<FastifyReply, Policy>()
+
+/**
+ * Judges one request and calls `next(null, payload)` unless the response was sent.
+ * Static options without a delegator take a synchronous path that allocates nothing (SPEC 5).
+ */
+function judge (scope: Scope, request: FastifyRequest, reply: FastifyReply, payload: unknown, canAnswer: boolean, next: Next): void {
+  const slot = slotOf(scope.registry, request)
+  if (slot instanceof Error) {
+    next(slot)
+    return
+  }
+  // A registration nested inside this one owns the route and judges it.
+  if (slot !== undefined && slot.owner !== scope.owner) {
+    next(null, payload)
+    return
+  }
+  const preflight = scope.policy.options.preflight && isPreflight(request)
+  // SPEC 3.8: a preflight is judged by the route that serves the requested method on the path.
+  const target = preflight ? scope.registry.find(request.headers['access-control-request-method'] as string, request.url) : slot ?? null
+  const policy = target === null ? scope.policy : target.policy
+
+  if (scope.delegation !== null && policy.enabled) {
+    scope.delegation.resolve(request, target?.routeCors === false ? undefined : target?.routeCors, (error, delegated) => {
+      if (error !== null) next(error)
+      else run(scope, delegated as Policy, target, request, reply, payload, preflight, canAnswer, next)
+    })
+    return
+  }
+  run(scope, policy, target, request, reply, payload, preflight, canAnswer, next)
+}
+
+function run (
+  scope: Scope,
+  policy: Policy,
+  target: RouteSlot | null,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  preflight: boolean,
+  canAnswer: boolean,
+  next: Next
+): void {
+  const allowMethods = policy.allowMethods ?? scope.registry.allowMethodsFor(target)
+  if (preflight && (policy.preflightContinue || !canAnswer)) continuedPreflights.set(reply, policy)
+  const origin = policy.origin
+  if (origin.kind === 'dynamic') {
+    applyDynamicPolicy(policy, origin.fn, scope.instance, request, reply, preflight, canAnswer, allowMethods, (error) => {
+      if (error === undefined) next(null, payload)
+      else next(error)
+    })
+  } else if (!applyPolicy(policy, origin, request, reply, preflight, canAnswer, allowMethods)) {
+    next(null, payload)
+  }
+}
+
+/** Builds the function Fastify calls for the configured hook (SPEC 2, `hook`). */
+export function buildHook (scope: Scope): (...args: never[]) => void {
+  if (scope.hook === 'onRequest' || scope.hook === 'preValidation' || scope.hook === 'preHandler') {
+    return function corsicaHook (request: FastifyRequest, reply: FastifyReply, done: Next): void {
+      judge(scope, request, reply, undefined, true, done)
+    }
+  }
+  const canAnswer = !isLateHook(scope.hook)
+  return function corsicaPayloadHook (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Next): void {
+    // After the handler, the OPTIONS route has already answered its preflights.
+    if (!canAnswer && continuedPreflights.has(reply)) {
+      done(null, payload)
+      return
+    }
+    judge(scope, request, reply, payload, canAnswer, done)
+  }
 }
 
 /**
- * Builds the function Fastify calls for the configured hook (SPEC 2, `hook`). Static
- * origins take a synchronous path that allocates nothing (SPEC 5); only origin
- * functions need a callback.
+ * The handler of the `OPTIONS *` route. With an early hook it only sees preflights let
+ * through by preflightContinue and malformed preflights; with a late hook it answers
+ * preflights itself, since those hooks run after it.
  */
-export function buildHook (scope: Scope): (...args: never[]) => void {
-  const policy = scope.policy
-  const origin = policy.origin
-  const preflights = policy.options.preflight
-
-  if (scope.hook === 'onRequest' || scope.hook === 'preValidation' || scope.hook === 'preHandler') {
-    return function corsicaHook (request: FastifyRequest, reply: FastifyReply, done: Done): void {
-      const preflight = preflights && isPreflight(request)
-      if (origin.kind === 'dynamic') {
-        applyDynamicPolicy(policy, origin.fn, scope.instance, request, reply, preflight, true, done)
-      } else if (!applyPolicy(policy, origin, request, reply, preflight, true)) {
-        done()
-      }
+export function buildOptionsHandler (scope: Scope): (request: FastifyRequest, reply: FastifyReply) => void {
+  const late = isLateHook(scope.hook)
+  return function corsicaOptionsRoute (request: FastifyRequest, reply: FastifyReply): void {
+    if (!isPreflight(request)) {
+      if (scope.policy.strictPreflight) reply.code(400).type('text/plain; charset=utf-8').send(INVALID_PREFLIGHT)
+      else reply.callNotFound()
+      return
     }
-  }
-
-  const canAnswer = !isLateHook(scope.hook)
-  return function corsicaPayloadHook (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: PayloadDone): void {
-    const preflight = preflights && isPreflight(request)
-    // After the handler, this scope's OPTIONS route has already answered its preflights.
-    if (preflight && !canAnswer && isOwnOptionsRoute(scope, request)) {
-      done(null, payload)
-    } else if (origin.kind === 'dynamic') {
-      applyDynamicPolicy(policy, origin.fn, scope.instance, request, reply, preflight, canAnswer, (error) => done(error ?? null, payload))
-    } else if (!applyPolicy(policy, origin, request, reply, preflight, canAnswer)) {
-      done(null, payload)
+    if (!late) {
+      sendPreflightAnswer(reply, continuedPreflights.get(reply) as Policy)
+      return
     }
+    // Marks the preflight as answered here, so the late hook leaves it alone.
+    continuedPreflights.set(reply, scope.policy)
+    judge(scope, request, reply, undefined, true, (error) => {
+      if (error !== undefined && error !== null) reply.send(error)
+      else sendPreflightAnswer(reply, continuedPreflights.get(reply) as Policy)
+    })
   }
 }

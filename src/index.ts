@@ -1,25 +1,35 @@
 /**
  * fastify-corsica: options → validate → compile → policy → per-request hook.
  *
- * - `schema.ts`   TypeBox schema of the options (types come from it)
- * - `options.ts`  schema problems, semantic checks, defaults
- * - `origin.ts`   origin normalization, wildcard patterns, matchers
- * - `tokens.ts`   method and header-name grammar
- * - `policy.ts`   immutable policy with precomputed header values
- * - `request.ts`  what happens to one request: actual or preflight
- * - `hook.ts`     the Fastify hook for the configured lifecycle stage
- * - `routes.ts`   the `OPTIONS *` route every preflight lands on
+ * - `schema.ts`     TypeBox schema of the options (types come from it)
+ * - `options.ts`    schema problems, semantic checks, defaults
+ * - `origin.ts`     origin normalization, wildcard patterns, matchers
+ * - `tokens.ts`     method and header-name grammar
+ * - `policy.ts`     immutable policies with precomputed header values
+ * - `routes.ts`     per-route slots, the route registry, the `OPTIONS *` route
+ * - `delegator.ts`  per-request options, compiled once per returned object
+ * - `request.ts`    what happens to one request: actual or preflight
+ * - `hook.ts`       the Fastify hook and the OPTIONS handler
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { Delegation } from './delegator.js'
 import * as errors from './errors.js'
-import { buildHook, type Scope } from './hook.js'
-import { compilePluginOptions } from './policy.js'
-import { registerOptionsRoute } from './routes.js'
+import { buildHook, buildOptionsHandler, type Scope } from './hook.js'
+import { compilePluginOptions, compileRouteOptions, disabledPolicy, type Policy } from './policy.js'
+import { buildOnRoute, registerOptionsRoute, registryFor, type RouteSlot } from './routes.js'
 import type * as schema from './schema.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** This route's CORS options over the plugin's, or `false` to turn CORS off (preflights get 403). */
+    cors?: schema.RouteCorsOptions | false
+  }
+}
+
 /**
- * Registers CORS for the scope it is registered in.
+ * Registers CORS for the scope it is registered in. Options are validated and compiled
+ * once; a route's `config.cors` is compiled when the route is added.
  *
  * @example
  * ```ts
@@ -33,21 +43,44 @@ import type * as schema from './schema.js'
  *   methods: ['GET', 'PUT', 'DELETE'],
  *   maxAge: 600
  * })
+ * app.delete('/items/:id', { config: { cors: false } }, handler)
  * ```
  */
-async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions): Promise<void> {
-  const { policy, warnings } = compilePluginOptions(options)
+async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions | schema.CorsDelegator): Promise<void> {
+  // register(corsPlugin, (instance) => delegator): Fastify has already called the outer function.
+  const raw: schema.CorsOptions = typeof options === 'function' ? { delegator: options } : options
+  const { policy, warnings } = compilePluginOptions(raw)
   // Warnings are logged once, at registration, never per request (SPEC 4).
   for (const warning of warnings) fastify.log.warn(`fastify-corsica: ${warning}`)
 
+  const registry = registryFor(fastify)
   const scope: Scope = {
     instance: fastify,
     policy,
     hook: policy.options.hook,
-    token: Symbol('fastify-corsica.options-route')
+    registry,
+    delegation: policy.options.delegator === undefined ? null : new Delegation(policy.options.delegator, fastify, raw),
+    owner: {}
   }
+
+  fastify.addHook('onRoute', buildOnRoute({
+    registry,
+    owner: scope.owner,
+    optionsUrls: registry.optionsRoutes,
+    compile: (routeCors, route): Policy => {
+      if (routeCors === undefined) return policy
+      if (routeCors === false) return disabledPolicy(policy)
+      const compiled = compileRouteOptions(raw, routeCors, route)
+      for (const warning of compiled.warnings) fastify.log.warn(`fastify-corsica: route ${route}: ${warning}`)
+      return compiled.policy
+    }
+  }))
   fastify.addHook(scope.hook as 'onRequest', buildHook(scope) as never)
-  if (policy.options.preflight) registerOptionsRoute(scope)
+
+  if (policy.options.preflight) {
+    const slot: RouteSlot = { owner: scope.owner, policy, routeCors: undefined, url: `${fastify.prefix}*`, isOptionsRoute: true }
+    registerOptionsRoute({ instance: fastify, registry, slot, logLevel: policy.options.logLevel, handler: buildOptionsHandler(scope) })
+  }
 }
 
 fp(corsPlugin, { fastify: '5.x', name: 'fastify-corsica' })
@@ -57,7 +90,10 @@ corsPlugin.CorsConfigError = errors.CorsConfigError
 corsPlugin.errorCodes = Object.freeze({
   FST_CORS_INVALID_OPTIONS: errors.CORS_INVALID_OPTIONS,
   FST_CORS_INVALID_ROUTE_OPTIONS: errors.CORS_INVALID_ROUTE_OPTIONS,
-  FST_CORS_INVALID_ORIGIN_RESULT: errors.CORS_INVALID_ORIGIN_RESULT
+  FST_CORS_INVALID_ORIGIN_RESULT: errors.CORS_INVALID_ORIGIN_RESULT,
+  FST_CORS_INVALID_DELEGATOR_RESULT: errors.CORS_INVALID_DELEGATOR_RESULT,
+  FST_CORS_OPTIONS_ROUTE_CONFLICT: errors.CORS_OPTIONS_ROUTE_CONFLICT,
+  FST_CORS_ROUTE_NOT_COMPILED: errors.CORS_ROUTE_NOT_COMPILED
 } as const)
 
 // CommonJS consumers get the plugin itself from require(); the types ride along on it.

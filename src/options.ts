@@ -11,7 +11,8 @@ export const CHROMIUM_MAX_AGE = 7200
 /** Options after validation: defaults applied, lists split, origin compiled. */
 export interface ResolvedOptions {
   readonly origin: OriginRule
-  readonly methods: readonly string[]
+  /** `'auto'`: the methods that have routes on the requested path. */
+  readonly methods: readonly string[] | 'auto'
   readonly allowedHeaders: readonly string[] | null
   readonly exposedHeaders: readonly string[]
   readonly credentials: boolean
@@ -93,10 +94,11 @@ export function resolveOptions (raw: CorsOptions): Validation {
     }
   }
 
-  const methods = checkMethods(raw.methods ?? DEFAULTS.methods)
+  const auto = raw.methods === 'auto'
+  const methods = checkMethods(auto ? [] : raw.methods ?? DEFAULTS.methods)
   for (const problem of methods.problems) issues.push({ path: 'methods', message: problem })
-  if (methods.items.length === 0 && methods.problems.length === 0) {
-    issues.push({ path: 'methods', message: "is empty; list the methods cross-origin callers may use, e.g. 'GET,POST'" })
+  if (!auto && methods.items.length === 0 && methods.problems.length === 0) {
+    issues.push({ path: 'methods', message: "is empty; list the methods cross-origin callers may use, e.g. 'GET,POST', or use 'auto'" })
   }
   refuseWildcardWithCredentials('methods', methods.items, credentials, issues)
 
@@ -132,7 +134,7 @@ export function resolveOptions (raw: CorsOptions): Validation {
   return {
     options: {
       origin,
-      methods: methods.items,
+      methods: auto ? 'auto' : methods.items,
       allowedHeaders,
       exposedHeaders,
       credentials,

@@ -1,7 +1,7 @@
-import { CorsConfigError, CORS_INVALID_OPTIONS, CORS_INVALID_ROUTE_OPTIONS } from './errors.js'
+import { CorsConfigError, CORS_INVALID_DELEGATOR_RESULT, CORS_INVALID_OPTIONS, CORS_INVALID_ROUTE_OPTIONS } from './errors.js'
 import { resolveOptions, schemaIssues, type ResolvedOptions } from './options.js'
 import type { OriginRule } from './origin.js'
-import { checkOptions, checkRouteOptions, CorsOptionsSchema, RouteCorsOptionsSchema, type CorsOptions } from './schema.js'
+import { checkOptions, checkRouteOptions, CorsOptionsSchema, RouteCorsOptionsSchema, type CorsOptions, type RouteCorsOptions } from './schema.js'
 
 /**
  * Everything the per-request code needs, computed once: header values are joined
@@ -15,7 +15,8 @@ export interface Policy {
   readonly varyOrigin: boolean
   readonly credentials: boolean
   readonly exposeHeaders: string | null
-  readonly allowMethods: string
+  /** Null: `methods: 'auto'`, looked up per path in the route registry. */
+  readonly allowMethods: string | null
   /** Null: reflect the request's Access-Control-Request-Headers. */
   readonly allowHeaders: string | null
   readonly maxAge: string | null
@@ -35,7 +36,7 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     varyOrigin: origin.kind === 'reflect' || origin.kind === 'match' || origin.kind === 'dynamic',
     credentials: options.credentials,
     exposeHeaders: options.exposedHeaders.length > 0 ? options.exposedHeaders.join(', ') : null,
-    allowMethods: options.methods.join(', '),
+    allowMethods: options.methods === 'auto' ? null : options.methods.join(', '),
     allowHeaders: options.allowedHeaders === null ? null : options.allowedHeaders.join(', '),
     maxAge: options.maxAge === null ? null : String(options.maxAge),
     cacheControl: options.cacheControl,
@@ -80,6 +81,17 @@ function validate (check: typeof checkOptions, known: readonly string[], raw: un
 /** Validates plugin options and compiles them; throws one error listing every problem. */
 export function compilePluginOptions (raw: unknown): CompiledPlugin {
   return validate(checkOptions, PLUGIN_KEYS, raw, {}, CORS_INVALID_OPTIONS, 'the fastify-corsica options')
+}
+
+/**
+ * Validates what a delegator returned and compiles it over the plugin options, with the
+ * route's own `config.cors` on top (as @fastify/cors merges them). A bad result is an
+ * error for this request (500), never a crash.
+ */
+export function compileDelegatedOptions (pluginRaw: CorsOptions, result: unknown, routeCors: RouteCorsOptions | undefined): Policy {
+  const base = validate(checkRouteOptions as typeof checkOptions, ROUTE_KEYS, result, pluginRaw, CORS_INVALID_DELEGATOR_RESULT, 'the options returned by the delegator')
+  if (routeCors === undefined) return base.policy
+  return compileRouteOptions({ ...pluginRaw, ...(result as RouteCorsOptions) }, routeCors, 'the route (over the delegator options)').policy
 }
 
 /**

@@ -61,7 +61,8 @@ export function applyPolicy (
   request: FastifyRequest,
   reply: FastifyReply,
   preflight: boolean,
-  canAnswer: boolean
+  canAnswer: boolean,
+  allowMethods: string
 ): boolean {
   if (policy.varyOrigin) addVary(reply, 'Origin')
   const origin = request.headers.origin
@@ -80,7 +81,7 @@ export function applyPolicy (
   }
   reply.header('access-control-allow-origin', allowOrigin)
   if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
-  reply.header('access-control-allow-methods', policy.allowMethods)
+  if (allowMethods !== '') reply.header('access-control-allow-methods', allowMethods)
   if (policy.allowHeaders !== null) {
     reply.header('access-control-allow-headers', policy.allowHeaders)
   } else {
@@ -139,13 +140,13 @@ export function ruleForResult (value: unknown, credentials: boolean): StaticRule
 }
 
 /**
- * Calls a user origin function with `this` = the Fastify instance and settles exactly
- * once, whether it calls back, returns a promise, returns a value, or throws (SPEC 2.1).
+ * Calls a user function (origin function or delegator) in callback, promise or plain
+ * return style and settles exactly once, whatever mix of those it uses, or if it throws (SPEC 2.1).
  */
-export function callOriginFunction (
-  fn: OriginFunction,
+export function callUserFunction<A> (
+  fn: (this: FastifyInstance, arg: A, callback: never) => unknown,
   instance: FastifyInstance,
-  origin: string | undefined,
+  arg: A,
   settle: (error: Error | null, value?: unknown) => void
 ): void {
   let settled = false
@@ -156,7 +157,7 @@ export function callOriginFunction (
   }
   let returned: unknown
   try {
-    returned = fn.call(instance, origin, once)
+    returned = fn.call(instance, arg, once as never)
   } catch (error) {
     once(error as Error)
     return
@@ -177,9 +178,10 @@ export function applyDynamicPolicy (
   reply: FastifyReply,
   preflight: boolean,
   canAnswer: boolean,
+  allowMethods: string,
   done: (error?: Error) => void
 ): void {
-  callOriginFunction(fn, instance, request.headers.origin, (error, value) => {
+  callUserFunction(fn, instance, request.headers.origin, (error, value) => {
     if (error !== null) {
       done(error)
       return
@@ -191,6 +193,6 @@ export function applyDynamicPolicy (
       done(invalid as Error)
       return
     }
-    if (!applyPolicy(policy, rule, request, reply, preflight, canAnswer)) done()
+    if (!applyPolicy(policy, rule, request, reply, preflight, canAnswer, allowMethods)) done()
   })
 }

@@ -1,46 +1,198 @@
-import type { FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
-import { isLateHook, type Scope } from './hook.js'
-import { applyDynamicPolicy, applyPolicy, isPreflight, sendPreflightAnswer } from './request.js'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify'
+import FindMyWay from 'find-my-way'
+import { CorsConfigError, CorsRequestError, CORS_OPTIONS_ROUTE_CONFLICT, CORS_ROUTE_NOT_COMPILED } from './errors.js'
+import type { Policy } from './policy.js'
+import type { CorsOptions, RouteCorsOptions } from './schema.js'
 
 /** The body @fastify/cors sends for a malformed preflight under strictPreflight (SPEC 3.7). */
 export const INVALID_PREFLIGHT = 'Invalid Preflight Request'
 
-/**
- * Registers `OPTIONS *` in the scope so every preflight has a route to land on.
- * A user's own OPTIONS route for a path is more specific and wins for that path (SPEC 3.7).
- */
-export function registerOptionsRoute (scope: Scope): void {
-  const { policy, instance } = scope
-  const late = isLateHook(scope.hook)
+/** What the plugin knows about one route, compiled once when the route is added (SPEC 4, 5). */
+export interface RouteSlot {
+  /** The innermost fastify-corsica registration that saw the route; only its hook acts on it. */
+  owner: object
+  policy: Policy
+  /** The route's own `config.cors`, kept so a delegator's per-request options can be merged under it. */
+  routeCors: RouteCorsOptions | false | undefined
+  readonly url: string
+  readonly isOptionsRoute: boolean
+}
 
-  instance.route({
+/** Route config key under which a route's slot is stored. */
+export const kSlot = Symbol('fastify-corsica.route')
+
+type Config = Record<PropertyKey, unknown> | undefined
+type ConfigReader = (request: FastifyRequest) => Config
+
+/**
+ * Fastify exposes a route's config only through `request.routeOptions`, a getter that
+ * builds a fresh object on every call. To keep the per-request path allocation-free the
+ * plugin reads the route context Fastify keeps on the request, found once by its symbol
+ * description, and falls back to the public getter if a Fastify version stores it otherwise.
+ */
+export function selectConfigReader (request: object): ConfigReader {
+  const key = Object.getOwnPropertySymbols(request).find((symbol) => symbol.description === 'fastify.context')
+  const context = key === undefined ? undefined : (request as Record<symbol, { config?: unknown }>)[key]
+  if (key !== undefined && typeof context === 'object' && context !== null && typeof context.config === 'object') {
+    return (r) => (r as unknown as Record<symbol, { config: Config }>)[key].config
+  }
+  return (r) => r.routeOptions.config as unknown as Config
+}
+
+/**
+ * Shared by every registration of the plugin on one server: a router mirroring the
+ * app's routes (so a preflight finds the route that serves the requested method,
+ * SPEC 3.8), and the methods registered per path for `methods: 'auto'`.
+ */
+export class Registry {
+  private readonly router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
+  private readonly methodsByUrl = new Map<string, Set<string>>()
+  private readonly allowMethodsByUrl = new Map<string, string>()
+  readonly optionsRoutes = new Set<string>()
+  private reader: ConfigReader | null = null
+
+  constructor (instance: FastifyInstance) {
+    const config = instance.initialConfig as Record<string, unknown>
+    // useSemicolonDelimiter is honoured by find-my-way 9 but missing from its typings.
+    this.router = FindMyWay({
+      ignoreTrailingSlash: config.ignoreTrailingSlash === true,
+      ignoreDuplicateSlashes: config.ignoreDuplicateSlashes === true,
+      caseSensitive: config.caseSensitive !== false,
+      maxParamLength: typeof config.maxParamLength === 'number' ? config.maxParamLength : 100,
+      useSemicolonDelimiter: config.useSemicolonDelimiter === true,
+      allowUnsafeRegex: true // the app's own routes were already accepted by Fastify
+    } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>)
+  }
+
+  /** Records a route; a path+method pair seen twice (constraints, nested registrations) keeps the first. */
+  add (methods: readonly string[], url: string, slot: RouteSlot): void {
+    let known = this.methodsByUrl.get(url)
+    if (known === undefined) this.methodsByUrl.set(url, known = new Set())
+    for (const method of methods) {
+      known.add(method)
+      if (!this.router.hasRoute(method as FindMyWay.HTTPMethod, url)) this.router.on(method as FindMyWay.HTTPMethod, url, noop, slot)
+    }
+    this.allowMethodsByUrl.delete(url)
+  }
+
+  /** The slot of the route that serves `method` on the request's path, if any. */
+  find (method: string, url: string): RouteSlot | null {
+    const found = this.router.find(method as FindMyWay.HTTPMethod, url)
+    return found === null ? null : found.store as RouteSlot
+  }
+
+  /** `methods: 'auto'`: the methods that have routes on the slot's path, joined once. */
+  allowMethodsFor (slot: RouteSlot | null): string {
+    if (slot === null) return ''
+    let joined = this.allowMethodsByUrl.get(slot.url)
+    if (joined === undefined) {
+      joined = [...(this.methodsByUrl.get(slot.url) ?? [])].filter((method) => method !== 'OPTIONS').join(', ')
+      this.allowMethodsByUrl.set(slot.url, joined)
+    }
+    return joined
+  }
+
+  /** The route's config, read without allocating. */
+  configOf (request: FastifyRequest): Config {
+    if (this.reader === null) this.reader = selectConfigReader(request)
+    return this.reader(request)
+  }
+}
+
+function noop (): void {}
+
+const registries = new WeakMap<object, Registry>()
+
+/** One registry per server, so every registration of the plugin sees every route. */
+export function registryFor (instance: FastifyInstance): Registry {
+  let registry = registries.get(instance.server)
+  if (registry === undefined) registries.set(instance.server, registry = new Registry(instance))
+  return registry
+}
+
+/** The slot of the route this request was routed to, or an error when the route was never compiled. */
+export function slotOf (registry: Registry, request: FastifyRequest): RouteSlot | undefined | CorsRequestError {
+  const config = registry.configOf(request)
+  const slot = config?.[kSlot] as RouteSlot | undefined
+  if (slot === undefined && config?.cors !== undefined) {
+    return new CorsRequestError(CORS_ROUTE_NOT_COMPILED, `route ${request.method} ${String(config.url)} sets config.cors but was added before fastify-corsica was registered, so its options were never validated; use \`await app.register(corsPlugin, ...)\` before declaring routes`)
+  }
+  return slot
+}
+
+function methodsOf (route: RouteOptions): string[] {
+  return Array.isArray(route.method) ? route.method : [route.method]
+}
+
+/** Tells a user whose own catch-all would take over the OPTIONS requests the plugin must answer. */
+export function optionsRouteConflict (url: string): CorsConfigError {
+  return new CorsConfigError(CORS_OPTIONS_ROUTE_CONFLICT, `route OPTIONS ${url}`, [{
+    path: 'preflight',
+    message: `fastify-corsica answers preflights on OPTIONS ${url}, and another OPTIONS route was declared there; declare your catch-all without OPTIONS (e.g. method: ['GET', 'POST']), or register fastify-corsica with preflight: false and answer preflights yourself`
+  }])
+}
+
+export interface OptionsRouteSetup {
+  readonly instance: FastifyInstance
+  readonly registry: Registry
+  readonly slot: RouteSlot
+  readonly logLevel: CorsOptions['logLevel']
+  readonly handler: (request: FastifyRequest, reply: FastifyReply) => void
+}
+
+/**
+ * Registers `OPTIONS *` in the scope so every preflight has a route to land on; a user's
+ * own OPTIONS route for a path is more specific and wins for that path (SPEC 3.7). A
+ * second registration at the same prefix reuses the first one's route.
+ */
+export function registerOptionsRoute (setup: OptionsRouteSetup): void {
+  const url = `${setup.instance.prefix}*`
+  if (setup.registry.optionsRoutes.has(url)) return
+  if (setup.instance.hasRoute({ method: 'OPTIONS', url })) throw optionsRouteConflict(url)
+  setup.registry.optionsRoutes.add(url)
+  setup.instance.route({
     method: 'OPTIONS',
     url: '*',
     // 'hide' is read by @fastify/swagger; Fastify itself ignores it.
-    schema: { hide: policy.options.hideOptionsRoute } as FastifySchema,
-    ...(policy.options.logLevel === undefined ? {} : { logLevel: policy.options.logLevel }),
-    config: { [scope.token]: true },
-    handler: function corsicaOptionsRoute (request: FastifyRequest, reply: FastifyReply): void {
-      if (!isPreflight(request)) {
-        if (policy.strictPreflight) reply.code(400).type('text/plain; charset=utf-8').send(INVALID_PREFLIGHT)
-        else reply.callNotFound()
-        return
-      }
-      if (!late) {
-        // The hook set the headers and let the preflight through (preflightContinue).
-        sendPreflightAnswer(reply, policy)
-        return
-      }
-      // Hooks that run after the handler cannot answer a preflight, so the route does.
-      const origin = policy.origin
-      if (origin.kind === 'dynamic') {
-        applyDynamicPolicy(policy, origin.fn, instance, request, reply, true, true, (error) => {
-          if (error !== undefined) reply.send(error)
-          else sendPreflightAnswer(reply, policy)
-        })
-      } else if (!applyPolicy(policy, origin, request, reply, true, true)) {
-        sendPreflightAnswer(reply, policy)
-      }
-    }
+    schema: { hide: setup.slot.policy.options.hideOptionsRoute } as FastifySchema,
+    ...(setup.logLevel === undefined ? {} : { logLevel: setup.logLevel }),
+    config: { [kSlot]: setup.slot } as never,
+    handler: setup.handler
   })
+}
+
+export interface RouteHookSetup {
+  readonly registry: Registry
+  readonly owner: object
+  /** Compiles the route's `config.cors` (undefined, false or options) against this registration. */
+  readonly compile: (routeCors: unknown, route: string) => Policy
+  readonly optionsUrls: ReadonlySet<string>
+}
+
+/**
+ * The `onRoute` hook: validates and compiles each route's `config.cors` once, when the
+ * route is added (SPEC 4), and records the route for preflight lookups.
+ */
+export function buildOnRoute (setup: RouteHookSetup): (route: RouteOptions) => void {
+  return function corsicaOnRoute (route: RouteOptions): void {
+    const config = route.config as Record<PropertyKey, unknown> | undefined
+    const existing = config?.[kSlot] as RouteSlot | undefined
+    if (existing?.isOptionsRoute === true) return
+    const methods = methodsOf(route)
+    const url = route.url as string
+    if (methods.includes('OPTIONS') && setup.optionsUrls.has(url === '/*' ? '*' : url)) throw optionsRouteConflict(url)
+
+    const routeCors = config?.cors as RouteCorsOptions | false | undefined
+    const policy = setup.compile(routeCors, `${methods.join(',')} ${url}`)
+    if (existing !== undefined) {
+      // A registration nested inside another: the innermost one owns the route.
+      existing.owner = setup.owner
+      existing.policy = policy
+      existing.routeCors = routeCors
+      return
+    }
+    const slot: RouteSlot = { owner: setup.owner, policy, routeCors, url, isOptionsRoute: false }
+    route.config = { ...route.config, [kSlot]: slot } as typeof route.config
+    setup.registry.add(methods, url, slot)
+  }
 }

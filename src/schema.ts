@@ -82,7 +82,7 @@ export const checkStaticOrigin = TypeCompiler.Compile(StaticOriginSchema, [Origi
 /** What each option accepts, in words, for error messages. */
 export const EXPECTED: Readonly<Record<string, string>> = {
   origin: "a boolean, '*', an origin string such as 'https://app.example.com', a wildcard pattern such as 'https://*.example.com', a RegExp, an array of those, or a function",
-  methods: "a comma-separated string such as 'GET,POST' or an array of method names",
+  methods: "a comma-separated string such as 'GET,POST', an array of method names, or 'auto' (the methods routed on the path)",
   allowedHeaders: "a comma-separated string such as 'Content-Type,Authorization' or an array of header names",
   exposedHeaders: "a comma-separated string such as 'X-Total-Count' or an array of header names",
   credentials: 'true or false',

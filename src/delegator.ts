@@ -1,0 +1,44 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { compileDelegatedOptions, type Policy } from './policy.js'
+import { callUserFunction } from './request.js'
+import type { CorsDelegator, CorsOptions, RouteCorsOptions } from './schema.js'
+
+/**
+ * Per-request options (SPEC 2, `delegator`). Compiled policies are cached by the identity
+ * of the options object returned, per route, so a delegator returning one of a few constant
+ * objects pays the validation and compile cost once.
+ */
+export class Delegation {
+  private readonly cache = new WeakMap<object, Map<RouteCorsOptions | undefined, Policy>>()
+
+  constructor (
+    private readonly delegator: CorsDelegator,
+    private readonly instance: FastifyInstance,
+    private readonly pluginRaw: CorsOptions
+  ) {}
+
+  /** Calls the delegator for this request and hands back the policy to apply. */
+  resolve (request: FastifyRequest, routeCors: RouteCorsOptions | undefined, done: (error: Error | null, policy?: Policy) => void): void {
+    callUserFunction(this.delegator as never, this.instance, request, (error, result) => {
+      if (error !== null) {
+        done(error)
+        return
+      }
+      try {
+        done(null, this.compile(result, routeCors))
+      } catch (invalid) {
+        done(invalid as Error)
+      }
+    })
+  }
+
+  private compile (result: unknown, routeCors: RouteCorsOptions | undefined): Policy {
+    // Objects are cached by identity; anything else is invalid and compileDelegatedOptions says why.
+    if (typeof result !== 'object' || result === null) return compileDelegatedOptions(this.pluginRaw, result, routeCors)
+    let byRoute = this.cache.get(result)
+    if (byRoute === undefined) this.cache.set(result, byRoute = new Map())
+    let policy = byRoute.get(routeCors)
+    if (policy === undefined) byRoute.set(routeCors, policy = compileDelegatedOptions(this.pluginRaw, result, routeCors))
+    return policy
+  }
+}
