@@ -3,7 +3,7 @@ import type { Delegation } from './delegator.js'
 import type { Policy } from './policy.js'
 import { applyDynamicPolicy, applyPolicy, isPreflight, sendPreflightAnswer } from './request.js'
 import { INVALID_PREFLIGHT, slotOf, type Registry, type RouteSlot } from './routes.js'
-import type { CorsHook } from './schema.js'
+import type { CorsHook, RouteCorsOptions } from './schema.js'
 
 type Next = (error?: Error | null, payload?: unknown) => void
 
@@ -46,8 +46,9 @@ function judge (scope: Scope, request: FastifyRequest, reply: FastifyReply, payl
   const target = preflight ? scope.registry.find(request.headers['access-control-request-method'] as string, request.url) : slot ?? null
   const policy = target === null ? scope.policy : target.policy
 
+  // A route with cors: false is disabled whatever a delegator would say, so it is never delegated.
   if (scope.delegation !== null && policy.enabled) {
-    scope.delegation.resolve(request, target?.routeCors === false ? undefined : target?.routeCors, (error, delegated) => {
+    scope.delegation.resolve(request, target?.routeCors as RouteCorsOptions | undefined, (error, delegated) => {
       if (error !== null) next(error)
       else run(scope, delegated as Policy, target, request, reply, payload, preflight, canAnswer, next)
     })
@@ -118,7 +119,7 @@ export function buildOptionsHandler (scope: Scope): (request: FastifyRequest, re
     // Marks the preflight as answered here, so the late hook leaves it alone.
     continuedPreflights.set(reply, scope.policy)
     judge(scope, request, reply, undefined, true, (error) => {
-      if (error !== undefined && error !== null) reply.send(error)
+      if (error != null) reply.send(error)
       else sendPreflightAnswer(reply, continuedPreflights.get(reply) as Policy)
     })
   }

@@ -54,6 +54,7 @@ async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions
   for (const warning of warnings) fastify.log.warn(`fastify-corsica: ${warning}`)
 
   const registry = registryFor(fastify)
+  const routePolicies = new WeakMap<object, Policy>()
   const scope: Scope = {
     instance: fastify,
     policy,
@@ -70,9 +71,14 @@ async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions
     compile: (routeCors, route): Policy => {
       if (routeCors === undefined) return policy
       if (routeCors === false) return disabledPolicy(policy)
-      const compiled = compileRouteOptions(raw, routeCors, route)
-      for (const warning of compiled.warnings) fastify.log.warn(`fastify-corsica: route ${route}: ${warning}`)
-      return compiled.policy
+      // The HEAD route Fastify adds for a GET shares its config object: compile and warn once.
+      let compiled = routePolicies.get(routeCors as object)
+      if (compiled === undefined) {
+        const result = compileRouteOptions(raw, routeCors, route)
+        for (const warning of result.warnings) fastify.log.warn(`fastify-corsica: route ${route}: ${warning}`)
+        routePolicies.set(routeCors as object, compiled = result.policy)
+      }
+      return compiled
     }
   }))
   fastify.addHook(scope.hook as 'onRequest', buildHook(scope) as never)

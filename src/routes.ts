@@ -52,13 +52,15 @@ export class Registry {
   private reader: ConfigReader | null = null
 
   constructor (instance: FastifyInstance) {
-    const config = instance.initialConfig as Record<string, unknown>
+    // Fastify 5 reports router settings in initialConfig.routerOptions, older style at the top level.
+    const initial = instance.initialConfig as Record<string, unknown>
+    const config = { ...initial, ...(initial.routerOptions as object | undefined) } as Record<string, unknown>
     // useSemicolonDelimiter is honoured by find-my-way 9 but missing from its typings.
     this.router = FindMyWay({
       ignoreTrailingSlash: config.ignoreTrailingSlash === true,
       ignoreDuplicateSlashes: config.ignoreDuplicateSlashes === true,
       caseSensitive: config.caseSensitive !== false,
-      maxParamLength: typeof config.maxParamLength === 'number' ? config.maxParamLength : 100,
+      maxParamLength: config.maxParamLength as number,
       useSemicolonDelimiter: config.useSemicolonDelimiter === true,
       allowUnsafeRegex: true // the app's own routes were already accepted by Fastify
     } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>)
@@ -70,7 +72,8 @@ export class Registry {
     if (known === undefined) this.methodsByUrl.set(url, known = new Set())
     for (const method of methods) {
       known.add(method)
-      if (!this.router.hasRoute(method as FindMyWay.HTTPMethod, url)) this.router.on(method as FindMyWay.HTTPMethod, url, noop, slot)
+      // This router is only searched, never dispatched, so any function serves as the handler.
+      if (!this.router.hasRoute(method as FindMyWay.HTTPMethod, url)) this.router.on(method as FindMyWay.HTTPMethod, url, Boolean, slot)
     }
     this.allowMethodsByUrl.delete(url)
   }
@@ -86,7 +89,7 @@ export class Registry {
     if (slot === null) return ''
     let joined = this.allowMethodsByUrl.get(slot.url)
     if (joined === undefined) {
-      joined = [...(this.methodsByUrl.get(slot.url) ?? [])].filter((method) => method !== 'OPTIONS').join(', ')
+      joined = [...this.methodsByUrl.get(slot.url) as Set<string>].filter((method) => method !== 'OPTIONS').join(', ')
       this.allowMethodsByUrl.set(slot.url, joined)
     }
     return joined
@@ -98,8 +101,6 @@ export class Registry {
     return this.reader(request)
   }
 }
-
-function noop (): void {}
 
 const registries = new WeakMap<object, Registry>()
 
@@ -148,7 +149,8 @@ export interface OptionsRouteSetup {
 export function registerOptionsRoute (setup: OptionsRouteSetup): void {
   const url = `${setup.instance.prefix}*`
   if (setup.registry.optionsRoutes.has(url)) return
-  if (setup.instance.hasRoute({ method: 'OPTIONS', url })) throw optionsRouteConflict(url)
+  // find-my-way stores '*' as '/*'.
+  if (setup.instance.hasRoute({ method: 'OPTIONS', url: url === '*' ? '/*' : url })) throw optionsRouteConflict(url)
   setup.registry.optionsRoutes.add(url)
   setup.instance.route({
     method: 'OPTIONS',

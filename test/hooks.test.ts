@@ -86,3 +86,13 @@ test('with the onSend hook, a non-preflight OPTIONS is 400 under strictPreflight
   t.equal(res.statusCode, 400)
   t.equal(res.body, 'Invalid Preflight Request')
 })
+
+test('with a late hook and preflightContinue the OPTIONS route still answers the preflight', async (t) => {
+  for (const origin of [[PARTNER], async () => [PARTNER]]) {
+    const app = await build({ origin, hook: 'onSend', preflightContinue: true, optionsSuccessStatus: 200 })
+    const res = await preflight(app, '/items', PARTNER, 'GET')
+    t.equal(res.statusCode, 200)
+    t.equal(res.body, '')
+    t.equal(res.headers['access-control-allow-origin'], PARTNER)
+  }
+})

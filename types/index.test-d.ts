@@ -1,5 +1,5 @@
 // Type tests: compiled with `tsc -p types`; every @ts-expect-error must be an error.
-import Fastify from 'fastify'
+import Fastify, { type FastifyContextConfig } from 'fastify'
 import corsPlugin, { type CorsOptions, type RouteCorsOptions, type OriginFunction, type CorsDelegator } from '../src/index.mjs'
 import cjsPlugin = require('../src/index.js')
 
@@ -39,10 +39,21 @@ const originFn: OriginFunction = async function (origin) {
 const options: CorsOptions = { origin: originFn }
 app.register(corsPlugin, options)
 
-const route: RouteCorsOptions = { origin: ['https://partner.example'], credentials: true }
-void route
-const delegator: CorsDelegator = async (request) => ({ origin: request.headers.host === 'a' })
-void delegator
+export const route: RouteCorsOptions = { origin: ['https://partner.example'], credentials: true, methods: 'auto' }
+export const delegator: CorsDelegator = async (request) => ({ origin: request.headers.host === 'a' })
+app.register(corsPlugin, { delegator, hook: 'preHandler' })
+app.register(corsPlugin, { delegator: (request, cb) => cb(null, { origin: request.url === '/' }) })
+app.register(corsPlugin, { delegator: () => ({ methods: 'auto' }) })
+
+// Route config is type-checked through the FastifyContextConfig augmentation.
+app.get('/partner', { config: { cors: { origin: ['https://partner.example'], maxAge: 60 } } }, async () => 'ok')
+app.delete('/internal', { config: { cors: false } }, async () => 'ok')
+// @ts-expect-error cors: true is not a route config
+export const bad1: FastifyContextConfig = { cors: true }
+// @ts-expect-error plugin-only options are not route options
+export const bad2: FastifyContextConfig = { cors: { hook: 'onSend' } }
+// @ts-expect-error maxAge is a number in route config too
+app.get('/bad3', { config: { cors: { maxAge: '60' } } }, async () => 'ok')
 
 // Mistakes fail to compile.
 // @ts-expect-error misspelt option
@@ -60,5 +71,4 @@ app.register(corsPlugin, { methods: [1, 2] })
 // @ts-expect-error not a log level
 app.register(corsPlugin, { logLevel: 'loud' })
 // @ts-expect-error route options do not include plugin-only options
-const badRoute: RouteCorsOptions = { hook: 'onRequest' }
-void badRoute
+export const badRoute: RouteCorsOptions = { hook: 'onRequest' }

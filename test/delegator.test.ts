@@ -1,0 +1,134 @@
+import { test } from 'tap'
+import Fastify, { type FastifyRequest } from 'fastify'
+import corsPlugin from '../src/index.js'
+import { build, corsHeaders, EVIL, PARTNER, preflight } from './helpers/app.js'
+
+const TENANT_A = { origin: ['https://a.example'], credentials: true }
+const TENANT_B = { origin: ['https://b.example'], exposedHeaders: 'X-B' }
+
+function byTenant (request: FastifyRequest): typeof TENANT_A | typeof TENANT_B {
+  return request.headers['x-tenant'] === 'b' ? TENANT_B : TENANT_A
+}
+
+test('a callback delegator chooses the options per request', async (t) => {
+  const app = await build({ delegator: (req: FastifyRequest, cb: (e: Error | null, o?: unknown) => void) => cb(null, byTenant(req)) })
+  const a = await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
+  t.same(corsHeaders(a), { vary: 'Origin', 'access-control-allow-origin': 'https://a.example', 'access-control-allow-credentials': 'true' })
+  const b = await app.inject({ url: '/items', headers: { origin: 'https://b.example', 'x-tenant': 'b' } })
+  t.same(corsHeaders(b), { vary: 'Origin', 'access-control-allow-origin': 'https://b.example', 'access-control-expose-headers': 'X-B' })
+  const crossed = await app.inject({ url: '/items', headers: { origin: 'https://a.example', 'x-tenant': 'b' } })
+  t.same(corsHeaders(crossed), { vary: 'Origin' })
+})
+
+test('an async delegator works for preflights too', async (t) => {
+  const app = await build({ delegator: async (req: FastifyRequest) => byTenant(req), methods: 'GET,PUT' })
+  const ok = await preflight(app, '/items/1', 'https://a.example', 'PUT')
+  t.equal(ok.statusCode, 204)
+  t.same(corsHeaders(ok), {
+    vary: 'Origin, Access-Control-Request-Headers',
+    'access-control-allow-origin': 'https://a.example',
+    'access-control-allow-credentials': 'true',
+    'access-control-allow-methods': 'GET, PUT'
+  }, 'plugin options (methods) are the base the delegator result is merged over')
+  t.equal((await preflight(app, '/items/1', EVIL, 'PUT')).statusCode, 403)
+})
+
+test('a sync delegator returning options works', async (t) => {
+  const app = await build({ delegator: (req: FastifyRequest) => byTenant(req) })
+  const res = await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
+  t.equal(res.headers['access-control-allow-origin'], 'https://a.example')
+})
+
+test('register(plugin, (instance) => delegator) is accepted', async (t) => {
+  const app = Fastify()
+  let seen: unknown
+  await app.register(corsPlugin, ((instance: unknown) => { seen = instance; return async () => TENANT_A }) as never)
+  app.get('/', async () => 'ok')
+  const res = await app.inject({ url: '/', headers: { origin: 'https://a.example' } })
+  t.ok(seen !== undefined)
+  t.equal(res.headers['access-control-allow-origin'], 'https://a.example')
+})
+
+test('{ delegator, hook } runs the delegator in the chosen hook', async (t) => {
+  const app = await build({ delegator: async () => TENANT_A, hook: 'preHandler' })
+  const res = await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
+  t.equal(res.headers['access-control-allow-origin'], 'https://a.example')
+})
+
+test('compiled policies are cached by the identity of the returned options', async (t) => {
+  const origins: unknown[] = []
+  const options = { origin: ['https://a.example'] }
+  const proxied = new Proxy(options, { get: (target, key) => { if (key === 'origin') origins.push(key); return Reflect.get(target, key) } })
+  const app = await build({ delegator: async () => proxied })
+  await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
+  const afterFirst = origins.length
+  t.ok(afterFirst > 0, 'the first request compiles the options')
+  for (let i = 0; i < 5; i++) await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
+  t.equal(origins.length, afterFirst, 'later requests reuse the compiled policy without reading the options')
+})
+
+test('a route config is merged over the delegator result', async (t) => {
+  const app = await build({ delegator: async () => TENANT_A }, (app) => {
+    app.get('/partner', { config: { cors: { origin: [PARTNER] } } }, async () => 'p')
+    app.get('/off', { config: { cors: false } }, async () => 'off')
+  })
+  const res = await app.inject({ url: '/partner', headers: { origin: PARTNER } })
+  t.same(corsHeaders(res), { vary: 'Origin', 'access-control-allow-origin': PARTNER, 'access-control-allow-credentials': 'true' })
+  const off = await app.inject({ url: '/off', headers: { origin: 'https://a.example' } })
+  t.same(corsHeaders(off), {}, 'cors: false wins over any delegator result')
+  t.equal((await preflight(app, '/off', 'https://a.example', 'GET')).statusCode, 403)
+})
+
+test('a delegator error is a 500 and the server keeps serving', async (t) => {
+  let fail = true
+  const app = await build({ delegator: async () => { if (fail) throw new Error('tenant db down'); return TENANT_A } })
+  const res = await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
+  t.equal(res.statusCode, 500)
+  t.equal(res.json().message, 'tenant db down')
+  fail = false
+  t.equal((await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })).statusCode, 200)
+})
+
+test('a delegator that throws synchronously or calls back with an error is a 500', async (t) => {
+  const sync = await build({ delegator: () => { throw new Error('sync') } })
+  t.equal((await sync.inject({ url: '/items' })).statusCode, 500)
+  const cb = await build({ delegator: (_r: FastifyRequest, done: (e: Error) => void) => done(new Error('cb')) })
+  t.equal((await cb.inject({ url: '/items' })).statusCode, 500)
+})
+
+test('an invalid delegator result is a 500 with a clear message, not a crash', async (t) => {
+  const app = await build({ delegator: async () => ({ orgin: 'x', credentials: 'yes' }) })
+  const res = await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
+  t.equal(res.statusCode, 500)
+  t.equal(res.json().code, 'FST_CORS_INVALID_DELEGATOR_RESULT')
+  t.match(res.json().message, /2 problems in the options returned by the delegator/)
+  t.match(res.json().message, /orgin: is not an option; did you mean 'origin'\?/)
+  const nothing = await build({ delegator: async () => 'nope' })
+  const res2 = await nothing.inject({ url: '/items' })
+  t.equal(res2.statusCode, 500)
+  t.match(res2.json().message, /expected an options object, got "nope"/)
+})
+
+test('a delegator result with an insecure combination is refused per request', async (t) => {
+  const app = await build({ delegator: async () => ({ origin: '*', credentials: true }) })
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.statusCode, 500)
+  t.match(res.json().message, /origin: '\*' cannot be used with credentials: true/)
+})
+
+test('a delegator result whose route merge is invalid is a 500', async (t) => {
+  const app = await build({ delegator: async () => ({ credentials: true, origin: true }) }, (app) => {
+    app.get('/star', { config: { cors: { origin: ['https://a.example'], allowedHeaders: 'X-A' } } }, async () => 's')
+    app.get('/bad', { config: { cors: { exposedHeaders: '*' } } }, async () => 'b')
+  })
+  t.equal((await app.inject({ url: '/star', headers: { origin: 'https://a.example' } })).headers['access-control-allow-credentials'], 'true')
+  const res = await app.inject({ url: '/bad', headers: { origin: 'https://a.example' } })
+  t.equal(res.statusCode, 500)
+  t.match(res.json().message, /exposedHeaders: '\*' is not a wildcard when credentials: true/)
+})
+
+test('a delegator may return an origin function', async (t) => {
+  const app = await build({ delegator: async () => ({ origin: async (o: string) => o === PARTNER }) })
+  t.equal((await app.inject({ url: '/items', headers: { origin: PARTNER } })).headers['access-control-allow-origin'], PARTNER)
+  t.equal((await app.inject({ url: '/items', headers: { origin: EVIL } })).headers['access-control-allow-origin'], undefined)
+})

@@ -1,0 +1,268 @@
+import { test } from 'tap'
+import Fastify from 'fastify'
+import corsPlugin from '../src/index.js'
+import { selectConfigReader } from '../src/routes.js'
+import { build, corsHeaders, EVIL, PARTNER, preflight } from './helpers/app.js'
+
+const GLOBAL = 'https://app.example'
+
+test('a route override replaces the global origins for actual requests', async (t) => {
+  const app = await build({ origin: [GLOBAL], credentials: true }, (app) => {
+    app.get('/partner', { config: { cors: { origin: [PARTNER], exposedHeaders: 'X-Partner' } } }, async () => 'p')
+  })
+  const res = await app.inject({ url: '/partner', headers: { origin: PARTNER } })
+  t.same(corsHeaders(res), {
+    vary: 'Origin',
+    'access-control-allow-origin': PARTNER,
+    'access-control-allow-credentials': 'true',
+    'access-control-expose-headers': 'X-Partner'
+  })
+  const global = await app.inject({ url: '/partner', headers: { origin: GLOBAL } })
+  t.same(corsHeaders(global), { vary: 'Origin' }, 'the global origin is not allowed on the overridden route')
+  const other = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.same(corsHeaders(other), { vary: 'Origin' }, 'other routes keep the global policy')
+})
+
+test('a preflight to an overridden route succeeds from the partner origin and is refused from the global-only one', async (t) => {
+  const app = await build({ origin: [GLOBAL], methods: 'GET' }, (app) => {
+    app.put('/partner/:id', { config: { cors: { origin: [PARTNER], methods: ['PUT'], allowedHeaders: 'X-Key' } } }, async () => 'p')
+  })
+  const ok = await preflight(app, '/partner/42', PARTNER, 'PUT', 'x-key')
+  t.equal(ok.statusCode, 204)
+  t.same(corsHeaders(ok), {
+    vary: 'Origin',
+    'access-control-allow-origin': PARTNER,
+    'access-control-allow-methods': 'PUT',
+    'access-control-allow-headers': 'X-Key'
+  })
+  const refused = await preflight(app, '/partner/42', GLOBAL, 'PUT')
+  t.equal(refused.statusCode, 403)
+  t.same(corsHeaders(refused), { vary: 'Origin' })
+})
+
+test('a preflight to a cors: false route is refused 403 and the handler never runs', async (t) => {
+  let deleted = 0
+  const app = await build({ origin: [PARTNER], methods: 'GET,DELETE' }, (app) => {
+    app.delete('/internal/:id', { config: { cors: false } }, async () => { deleted++; return 'gone' })
+  })
+  const res = await preflight(app, '/internal/7', PARTNER, 'DELETE')
+  t.equal(res.statusCode, 403)
+  t.equal(res.body, 'CORS preflight refused: CORS is disabled for this route')
+  t.same(corsHeaders(res), {})
+  t.equal(deleted, 0)
+})
+
+test('an actual request to a cors: false route is served without any CORS headers', async (t) => {
+  const app = await build({ origin: [PARTNER] }, (app) => {
+    app.get('/internal', { config: { cors: false } }, async () => 'internal')
+  })
+  const res = await app.inject({ url: '/internal', headers: { origin: PARTNER } })
+  t.equal(res.statusCode, 200)
+  t.equal(res.body, 'internal')
+  t.same(corsHeaders(res), {})
+})
+
+test('a preflight is judged by the route serving the requested method, not another method on the same path', async (t) => {
+  const app = await build({ origin: [PARTNER], methods: 'GET,PUT,DELETE' }, (app) => {
+    app.get('/docs/:id', async () => 'doc')
+    app.delete('/docs/:id', { config: { cors: false } }, async () => 'deleted')
+  })
+  t.equal((await preflight(app, '/docs/1', PARTNER, 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/docs/1', PARTNER, 'DELETE')).statusCode, 403)
+})
+
+test('a preflight for a path no route serves falls back to the plugin policy', async (t) => {
+  const app = await build({ origin: [PARTNER] })
+  const ok = await preflight(app, '/nowhere', PARTNER, 'PUT')
+  t.equal(ok.statusCode, 204)
+  t.equal(ok.headers['access-control-allow-methods'], 'GET, HEAD, POST')
+  t.equal((await preflight(app, '/nowhere', EVIL, 'PUT')).statusCode, 403)
+})
+
+test('preflight resolution follows params, wildcards and query strings', async (t) => {
+  const app = await build({ origin: [GLOBAL] }, (app) => {
+    app.put('/files/*', { config: { cors: { origin: [PARTNER] } } }, async () => 'f')
+    app.patch('/users/:user/posts/:post', { config: { cors: { origin: [PARTNER] } } }, async () => 'u')
+  })
+  t.equal((await preflight(app, '/files/a/b/c.txt', PARTNER, 'PUT')).statusCode, 204)
+  t.equal((await preflight(app, '/users/1/posts/2?draft=1', PARTNER, 'PATCH')).statusCode, 204)
+  t.equal((await preflight(app, '/users/1/posts/2', GLOBAL, 'PATCH')).statusCode, 403)
+})
+
+test('route options are merged over the plugin options once', async (t) => {
+  const app = await build({ origin: [PARTNER], credentials: true, maxAge: 60, methods: 'GET' }, (app) => {
+    app.put('/merge', { config: { cors: { maxAge: 5, methods: 'PUT', optionsSuccessStatus: 200, cacheControl: 10 } } }, async () => 'm')
+  })
+  const res = await preflight(app, '/merge', PARTNER, 'PUT')
+  t.equal(res.statusCode, 200)
+  t.same(corsHeaders(res), {
+    vary: 'Origin, Access-Control-Request-Headers',
+    'access-control-allow-origin': PARTNER,
+    'access-control-allow-credentials': 'true',
+    'access-control-allow-methods': 'PUT',
+    'access-control-max-age': '5',
+    'cache-control': 'max-age=10'
+  })
+})
+
+test('a route may use preflightContinue to answer its own preflights', async (t) => {
+  const app = await build({ origin: [PARTNER] }, (app) => {
+    app.put('/custom', { config: { cors: { preflightContinue: true } } }, async () => 'c')
+    app.options('/custom', async (_req, reply) => reply.code(200).send('custom preflight'))
+  })
+  const res = await preflight(app, '/custom', PARTNER, 'PUT')
+  t.equal(res.statusCode, 200)
+  t.equal(res.body, 'custom preflight')
+  t.equal(res.headers['access-control-allow-origin'], PARTNER)
+})
+
+test('an invalid route config fails at ready() naming the route and each option', async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin, { origin: '*' })
+  let error: (Error & { code?: string }) | undefined
+  try {
+    app.put('/items/:id', { config: { cors: { credentials: true, maxAge: -1, orgin: 'x' } as never } }, async () => 'x')
+    await app.ready()
+  } catch (err) {
+    error = err as Error
+  }
+  t.equal(error?.code, 'FST_CORS_INVALID_ROUTE_OPTIONS')
+  t.match(error?.message, /3 problems in config\.cors of route PUT \/items\/:id/)
+  t.match(error?.message, /orgin: is not an option; did you mean 'origin'\?/)
+  t.match(error?.message, /maxAge: expected a whole number/)
+  t.match(error?.message, /origin: '\*' cannot be used with credentials: true/)
+})
+
+test('plugin-only options are refused in a route config', async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin)
+  t.throws(() => app.get('/x', { config: { cors: { hook: 'onSend' } as never } }, async () => 'x'), /hook: is not an option/)
+})
+
+test('a route config that is not an object or false is refused', async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin)
+  t.throws(() => app.get('/x', { config: { cors: true as never } }, async () => 'x'), /\(options\): expected an options object, got true/)
+})
+
+test('a route config warning is logged once with the route', async (t) => {
+  const lines: string[] = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (l: string) => { lines.push(JSON.parse(l).msg) } } } })
+  await app.register(corsPlugin)
+  app.get('/x', { config: { cors: { maxAge: 10000 } } }, async () => 'x')
+  await app.ready()
+  t.equal(lines.length, 1)
+  t.match(lines[0], /^fastify-corsica: route GET \/x: maxAge: 10000 seconds is above/)
+})
+
+test('a route with config.cors declared before the plugin loaded is a clear 500, not silently ignored', async (t) => {
+  const app = Fastify()
+  app.register(corsPlugin, { origin: [PARTNER] })
+  app.get('/early', { config: { cors: false } }, async () => 'early')
+  app.get('/plain', async () => 'plain')
+  await app.ready()
+  const res = await app.inject({ url: '/early', headers: { origin: PARTNER } })
+  t.equal(res.statusCode, 500)
+  t.equal(res.json().code, 'FST_CORS_ROUTE_NOT_COMPILED')
+  t.match(res.json().message, /route GET \/early sets config\.cors but was added before fastify-corsica was registered/)
+  const plain = await app.inject({ url: '/plain', headers: { origin: PARTNER } })
+  t.equal(plain.headers['access-control-allow-origin'], PARTNER, 'routes without config.cors get the plugin policy')
+})
+
+test("methods: 'auto' allows exactly the methods routed on the path", async (t) => {
+  const app = await build({ origin: [PARTNER], methods: 'auto' }, (app) => {
+    app.get('/auto/:id', async () => 'g')
+    app.patch('/auto/:id', async () => 'p')
+    app.route({ method: ['DELETE', 'PUT'], url: '/auto/:id', handler: async () => 'd' })
+  })
+  const res = await preflight(app, '/auto/1', PARTNER, 'PATCH')
+  t.equal(res.statusCode, 204)
+  t.equal(res.headers['access-control-allow-methods'], 'GET, HEAD, PATCH, DELETE, PUT')
+  const again = await preflight(app, '/auto/2', PARTNER, 'GET')
+  t.equal(again.headers['access-control-allow-methods'], 'GET, HEAD, PATCH, DELETE, PUT')
+})
+
+test("methods: 'auto' on a path without routes sends no Access-Control-Allow-Methods", async (t) => {
+  const app = await build({ origin: [PARTNER], methods: 'auto' })
+  const res = await preflight(app, '/nothing', PARTNER, 'PUT')
+  t.equal(res.statusCode, 204)
+  t.equal(res.headers['access-control-allow-methods'], undefined)
+})
+
+test("methods: 'auto' works as a route override", async (t) => {
+  const app = await build({ origin: [PARTNER], methods: 'GET' }, (app) => {
+    app.put('/r', { config: { cors: { methods: 'auto' } } }, async () => 'r')
+    app.post('/r', async () => 'r')
+  })
+  const res = await preflight(app, '/r', PARTNER, 'PUT')
+  t.equal(res.headers['access-control-allow-methods'], 'PUT, POST')
+})
+
+test("methods: 'auto' with credentials is accepted", async (t) => {
+  const app = await build({ origin: [PARTNER], methods: 'auto', credentials: true })
+  const res = await preflight(app, '/items/1', PARTNER, 'PUT')
+  t.equal(res.headers['access-control-allow-methods'], 'PUT, DELETE')
+})
+
+test("a user's OPTIONS catch-all declared after the plugin fails with a clear error", async (t) => {
+  for (const url of ['*', '/*']) {
+    const app = Fastify()
+    await app.register(corsPlugin)
+    t.throws(() => app.options(url, async () => 'mine'), {
+      code: 'FST_CORS_OPTIONS_ROUTE_CONFLICT',
+      message: /answers preflights on OPTIONS \/?\*, and another OPTIONS route was declared there; declare your catch-all without OPTIONS/
+    }, url)
+  }
+})
+
+test("a user's all('*') catch-all fails with the same clear error", async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin)
+  t.throws(() => app.all('*', async () => 'mine'), { code: 'FST_CORS_OPTIONS_ROUTE_CONFLICT' })
+})
+
+test("a user's OPTIONS catch-all declared before the plugin fails registration with a clear error", async (t) => {
+  const app = Fastify()
+  app.options('*', async () => 'mine')
+  app.register(corsPlugin)
+  await t.rejects(async () => { await app.ready() }, { code: 'FST_CORS_OPTIONS_ROUTE_CONFLICT' })
+})
+
+test("a user's catch-all without OPTIONS coexists with the plugin", async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin, { origin: [PARTNER] })
+  app.route({ method: ['GET', 'POST'], url: '*', handler: async () => 'fallback' })
+  await app.ready()
+  const res = await app.inject({ url: '/anything', headers: { origin: PARTNER } })
+  t.equal(res.body, 'fallback')
+  t.equal(res.headers['access-control-allow-origin'], PARTNER)
+  t.equal((await preflight(app, '/anything', PARTNER, 'POST')).statusCode, 204)
+})
+
+test('with preflight: false a user may own OPTIONS *', async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin, { preflight: false })
+  app.options('*', async () => 'mine')
+  await app.ready()
+  const res = await preflight(app, '/x', PARTNER, 'GET')
+  t.equal(res.body, 'mine')
+})
+
+test('the route config is read from the route context, with the public getter as fallback', async (t) => {
+  const ctxKey = Symbol('fastify.context')
+  const fromContext = selectConfigReader({ [ctxKey]: { config: { a: 1 } } })
+  t.same(fromContext({ [ctxKey]: { config: { a: 2 } } } as never), { a: 2 })
+  const fallback = selectConfigReader({})
+  t.same(fallback({ routeOptions: { config: { b: 2 } } } as never), { b: 2 })
+  const noConfig = selectConfigReader({ [ctxKey]: { nope: true } })
+  t.same(noConfig({ routeOptions: { config: { c: 3 } } } as never), { c: 3 })
+})
+
+test('preflight resolution follows the app router settings (trailing slash, case)', async (t) => {
+  const app = Fastify({ routerOptions: { ignoreTrailingSlash: true, caseSensitive: false } })
+  await app.register(corsPlugin, { origin: [GLOBAL] })
+  app.put('/Docs/:id', { config: { cors: { origin: [PARTNER] } } }, async () => 'd')
+  await app.ready()
+  t.equal((await preflight(app, '/docs/1/', PARTNER, 'PUT')).statusCode, 204)
+  t.equal((await preflight(app, '/DOCS/1', GLOBAL, 'PUT')).statusCode, 403)
+})
