@@ -42,8 +42,11 @@ function judge (scope: Scope, request: FastifyRequest, reply: FastifyReply, payl
     return
   }
   const preflight = scope.policy.options.preflight && isPreflight(request)
-  // SPEC 3.8: a preflight is judged by the route that serves the requested method on the path.
-  const target = preflight ? scope.registry.find(request.headers['access-control-request-method'] as string, request.url) : slot ?? null
+  // SPEC 3.8: a preflight is judged by the route that serves the requested method on the path
+  // (no lookup needed while every route shares this registration's policy).
+  const target = preflight && !scope.registry.uniform
+    ? scope.registry.find(request.headers['access-control-request-method'] as string, request.url)
+    : slot ?? null
   const policy = target === null ? scope.policy : target.policy
 
   // A route with cors: false is disabled whatever a delegator would say, so it is never delegated.

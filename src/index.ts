@@ -54,6 +54,7 @@ async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions
   for (const warning of warnings) fastify.log.warn(`fastify-corsica: ${warning}`)
 
   const registry = registryFor(fastify)
+  registry.register(policy)
   const routePolicies = new WeakMap<object, Policy>()
   const scope: Scope = {
     instance: fastify,

@@ -19,6 +19,8 @@ export interface Policy {
   readonly allowMethods: string | null
   /** Null: reflect the request's Access-Control-Request-Headers. */
   readonly allowHeaders: string | null
+  /** Vary for an accepted preflight, joined once: Origin and/or Access-Control-Request-Headers. */
+  readonly preflightVary: string | null
   readonly maxAge: string | null
   readonly cacheControl: string | null
   readonly preflightContinue: boolean
@@ -28,16 +30,23 @@ export interface Policy {
   readonly options: ResolvedOptions
 }
 
+function preflightVary (varyOrigin: boolean, reflectHeaders: boolean): string | null {
+  if (!reflectHeaders) return varyOrigin ? 'Origin' : null
+  return varyOrigin ? 'Origin, Access-Control-Request-Headers' : 'Access-Control-Request-Headers'
+}
+
 export function compilePolicy (options: ResolvedOptions): Policy {
   const origin = options.origin
+  const varyOrigin = origin.kind === 'reflect' || origin.kind === 'match' || origin.kind === 'dynamic'
   return Object.freeze({
     enabled: origin.kind !== 'none',
     origin,
-    varyOrigin: origin.kind === 'reflect' || origin.kind === 'match' || origin.kind === 'dynamic',
+    varyOrigin,
     credentials: options.credentials,
     exposeHeaders: options.exposedHeaders.length > 0 ? options.exposedHeaders.join(', ') : null,
     allowMethods: options.methods === 'auto' ? null : options.methods.join(', '),
     allowHeaders: options.allowedHeaders === null ? null : options.allowedHeaders.join(', '),
+    preflightVary: preflightVary(varyOrigin, options.allowedHeaders === null),
     maxAge: options.maxAge === null ? null : String(options.maxAge),
     cacheControl: options.cacheControl,
     preflightContinue: options.preflightContinue,
@@ -49,7 +58,7 @@ export function compilePolicy (options: ResolvedOptions): Policy {
 
 /** A route with `config.cors: false`: CORS is off and its preflights are refused (SPEC 3.6). */
 export function disabledPolicy (base: Policy): Policy {
-  return Object.freeze({ ...base, enabled: false, origin: { kind: 'none' } as const, varyOrigin: false })
+  return Object.freeze({ ...base, enabled: false, origin: { kind: 'none' } as const, varyOrigin: false, preflightVary: null })
 }
 
 export interface CompiledPlugin {

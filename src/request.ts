@@ -64,28 +64,27 @@ export function applyPolicy (
   canAnswer: boolean,
   allowMethods: string
 ): boolean {
-  if (policy.varyOrigin) addVary(reply, 'Origin')
   const origin = request.headers.origin
   const allowOrigin = allowedOrigin(rule, origin, preflight)
 
-  if (!preflight) {
-    if (allowOrigin === null) return false
+  if (!preflight || allowOrigin === null) {
+    if (policy.varyOrigin) addVary(reply, 'Origin')
+    if (allowOrigin === null) {
+      return preflight && canAnswer && refusePreflight(reply, policy.enabled ? REFUSED_ORIGIN : REFUSED_DISABLED)
+    }
     reply.header('access-control-allow-origin', allowOrigin)
     if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
     if (policy.exposeHeaders !== null) reply.header('access-control-expose-headers', policy.exposeHeaders)
     return false
   }
 
-  if (allowOrigin === null) {
-    return canAnswer && refusePreflight(reply, policy.enabled ? REFUSED_ORIGIN : REFUSED_DISABLED)
-  }
+  if (policy.preflightVary !== null) addVary(reply, policy.preflightVary)
   reply.header('access-control-allow-origin', allowOrigin)
   if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
   if (allowMethods !== '') reply.header('access-control-allow-methods', allowMethods)
   if (policy.allowHeaders !== null) {
     reply.header('access-control-allow-headers', policy.allowHeaders)
   } else {
-    addVary(reply, 'Access-Control-Request-Headers')
     const requested = request.headers['access-control-request-headers']
     // Reflected only when it is a clean token list: junk is never echoed back (SPEC 3.10).
     if (requested !== undefined && isTokenList(requested)) reply.header('access-control-allow-headers', requested)

@@ -50,6 +50,18 @@ export class Registry {
   private readonly allowMethodsByUrl = new Map<string, string>()
   readonly optionsRoutes = new Set<string>()
   private reader: ConfigReader | null = null
+  private registrations = 0
+  /**
+   * True while every route is judged by the policy of the one registration: then a
+   * preflight needs no route lookup, whatever route it is for.
+   */
+  uniform = true
+
+  /** Counts a registration of the plugin; a second one, or `methods: 'auto'`, ends uniformity. */
+  register (policy: Policy): void {
+    this.registrations++
+    if (this.registrations > 1 || policy.allowMethods === null) this.uniform = false
+  }
 
   constructor (instance: FastifyInstance) {
     // Fastify 5 reports router settings in initialConfig.routerOptions, older style at the top level.
@@ -186,6 +198,7 @@ export function buildOnRoute (setup: RouteHookSetup): (route: RouteOptions) => v
 
     const routeCors = config?.cors as RouteCorsOptions | false | undefined
     const policy = setup.compile(routeCors, `${methods.join(',')} ${url}`)
+    if (routeCors !== undefined) setup.registry.uniform = false
     if (existing !== undefined) {
       // A registration nested inside another: the innermost one owns the route.
       existing.owner = setup.owner

@@ -1,0 +1,39 @@
+// The options every implementation gets, and the requests each scenario sends.
+export const ALLOWED = 'https://app1.example'
+const THREE = [ALLOWED, 'https://app2.example', 'https://app3.example']
+const THOUSAND = [...Array.from({ length: 999 }, (_, i) => `https://tenant${i}.example`), ALLOWED]
+const PATTERNS = Array.from({ length: 50 }, (_, i) => `https://*.tenant${i}.example`)
+const PATTERN_REGEXPS = Array.from({ length: 50 }, (_, i) => new RegExp(`^https://[a-z0-9-]+(\\.[a-z0-9-]+)*\\.tenant${i}\\.example$`))
+const PATTERN_ORIGIN = 'https://shop.tenant49.example'
+
+const common = { credentials: true, methods: ['GET', 'POST', 'PUT', 'DELETE'], maxAge: 600, exposedHeaders: ['X-Total-Count'] }
+
+function scenario (options, request, extra = {}) {
+  return { options: () => ({ ...common, ...options() }), request, handOrigins: THREE, ...extra }
+}
+
+const get = (headers = {}) => ({ method: 'GET', path: '/items', headers })
+const preflight = (path, origin, method) => ({
+  method: 'OPTIONS',
+  path,
+  headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'content-type,x-request-id' }
+})
+
+export const SCENARIOS = {
+  'allowed GET': scenario(() => ({ origin: THREE }), get({ origin: ALLOWED })),
+  'preflight with ACRH': scenario(() => ({ origin: THREE }), preflight('/items', ALLOWED, 'PUT')),
+  'GET without Origin': scenario(() => ({ origin: THREE }), get()),
+  'GET from a denied origin': scenario(() => ({ origin: THREE }), get({ origin: 'https://evil.example' })),
+  'override route GET': scenario(() => ({ origin: THREE }), { method: 'GET', path: '/override', headers: { origin: 'https://override.example' } }),
+  'override route preflight': scenario(() => ({ origin: THREE }), preflight('/override', 'https://override.example', 'PUT')),
+  '1,000 origins GET': scenario(() => ({ origin: THOUSAND }), get({ origin: ALLOWED }), { handOrigins: THOUSAND }),
+  '50 patterns GET': scenario(() => ({ origin: PATTERNS }), get({ origin: PATTERN_ORIGIN }), {
+    handOrigins: [PATTERN_ORIGIN],
+    // @fastify/cors has no wildcard strings: the equivalent RegExps are what its users write.
+    fastifyCorsOptions: () => ({ ...common, origin: PATTERN_REGEXPS })
+  }),
+  'async origin function GET': scenario(() => ({ origin: async (origin) => THREE.includes(origin) }), get({ origin: ALLOWED }))
+}
+
+// The implementations each scenario runs; 'hand' has no origin function or patterns to imitate beyond a Set.
+export const IMPLEMENTATIONS = ['bare', 'hand', 'fastify-cors', 'corsica']

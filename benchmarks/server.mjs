@@ -1,0 +1,79 @@
+// One benchmark server per process: `node server.mjs <implementation> <scenario>`.
+// Prints the port on stdout once it listens on 127.0.0.1.
+import Fastify from 'fastify'
+import fastifyCors from '@fastify/cors'
+import corsPlugin from 'fastify-corsica'
+import { SCENARIOS } from './scenarios.mjs'
+
+const [implementation, scenarioName] = process.argv.slice(2)
+const scenario = SCENARIOS[scenarioName]
+if (scenario === undefined) throw new Error(`unknown scenario ${scenarioName}`)
+
+const app = Fastify({ logger: false })
+const options = scenario.options()
+const override = { origin: ['https://override.example'], methods: ['PUT'], maxAge: 60 }
+
+switch (implementation) {
+  case 'bare':
+    // Without CORS, an empty OPTIONS answer is the baseline for preflights.
+    app.options('*', async (_request, reply) => reply.code(204).send())
+    break
+  case 'hand':
+    // The floor: route-level hooks with every header hard-coded, as a developer would write them by hand.
+    break
+  case 'fastify-cors':
+    await app.register(fastifyCors, scenario.fastifyCorsOptions?.() ?? options)
+    break
+  case 'corsica':
+    await app.register(corsPlugin, options)
+    break
+  default:
+    throw new Error(`unknown implementation ${implementation}`)
+}
+
+const overrideConfig = implementation === 'bare' || implementation === 'hand' ? {} : { cors: override }
+if (implementation === 'hand') {
+  const itemsHook = handWritten(new Set(scenario.handOrigins), 'GET, POST, PUT, DELETE')
+  app.get('/items', { onRequest: itemsHook }, async () => ({ ok: true }))
+  app.put('/items', { onRequest: itemsHook }, async () => ({ ok: true }))
+  app.options('/items', { onRequest: itemsHook }, async () => '')
+  const overrideHook = handWritten(new Set(override.origin), 'PUT')
+  app.get('/override', { onRequest: overrideHook }, async () => ({ ok: true }))
+  app.put('/override', { onRequest: overrideHook }, async () => ({ ok: true }))
+  app.options('/override', { onRequest: overrideHook }, async () => '')
+} else {
+  app.get('/items', async () => ({ ok: true }))
+  app.put('/items', async () => ({ ok: true }))
+  app.get('/override', { config: overrideConfig }, async () => ({ ok: true }))
+  app.put('/override', { config: overrideConfig }, async () => ({ ok: true }))
+}
+
+function handWritten (allowed, methods) {
+  return function handCors (request, reply, done) {
+    const origin = request.headers.origin
+    reply.header('vary', 'Origin')
+    if (origin === undefined || !allowed.has(origin)) {
+      if (request.raw.method === 'OPTIONS') { reply.code(403).send(); return }
+      done()
+      return
+    }
+    reply.header('access-control-allow-origin', origin)
+    reply.header('access-control-allow-credentials', 'true')
+    if (request.raw.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+      reply.header('access-control-allow-methods', methods)
+      const requested = request.headers['access-control-request-headers']
+      if (requested !== undefined) reply.header('access-control-allow-headers', requested)
+      reply.header('access-control-max-age', '600')
+      reply.code(204).header('content-length', '0').send()
+      return
+    }
+    reply.header('access-control-expose-headers', 'X-Total-Count')
+    done()
+  }
+}
+
+await app.listen({ host: '127.0.0.1', port: 0 })
+// The load generator asks for this process's CPU time before and after a measured run.
+process.on('message', () => { process.send(process.cpuUsage()) })
+process.stdout.write(`${app.server.address().port}\n`)
+process.on('SIGTERM', () => { app.close().then(() => process.exit(0)) })
