@@ -19,6 +19,8 @@ export interface Policy {
   readonly allowMethods: string | null
   /** Null: reflect the request's Access-Control-Request-Headers. */
   readonly allowHeaders: string | null
+  /** `allowHeaders` lower-cased, for checking requested header names. */
+  readonly allowHeadersLower: string | null
   /** Vary for an accepted preflight, joined once: Origin and/or Access-Control-Request-Headers. */
   readonly preflightVary: string | null
   readonly maxAge: string | null
@@ -46,6 +48,7 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     exposeHeaders: options.exposedHeaders.length > 0 ? options.exposedHeaders.join(', ') : null,
     allowMethods: options.methods === 'auto' ? null : options.methods.join(', '),
     allowHeaders: options.allowedHeaders === null ? null : options.allowedHeaders.join(', '),
+    allowHeadersLower: options.allowedHeaders === null ? null : options.allowedHeaders.join(', ').toLowerCase(),
     preflightVary: preflightVary(varyOrigin, options.allowedHeaders === null),
     maxAge: options.maxAge === null ? null : String(options.maxAge),
     cacheControl: options.cacheControl,

@@ -5,6 +5,7 @@ import { compileStaticOrigin, isReflectable, MAX_ORIGIN_LENGTH, type StaticRule 
 import type { Policy } from './policy.js'
 import { checkStaticOrigin, type OriginFunction, type StaticOrigin } from './schema.js'
 import { isTokenList } from './tokens.js'
+import { checkRequested, explainOrigin, REFUSED_DISABLED, REFUSED_ORIGIN } from './explain.js'
 
 /** SPEC 3.1: a preflight is OPTIONS + Origin + Access-Control-Request-Method; nothing else is. */
 export function isPreflight (request: FastifyRequest): boolean {
@@ -39,10 +40,6 @@ function allowedOrigin (rule: StaticRule, origin: string | undefined, preflight:
   }
 }
 
-/** Short plain-text reasons for refused preflights (SPEC 3.6). */
-export const REFUSED_ORIGIN = 'CORS preflight refused: origin not allowed'
-export const REFUSED_DISABLED = 'CORS preflight refused: CORS is disabled for this route'
-
 /** SPEC 3.6: 403, no CORS headers, a short reason; nothing after this runs. */
 export function refusePreflight (reply: FastifyReply, reason: string): boolean {
   reply.code(403).type('text/plain; charset=utf-8').send(reason)
@@ -70,6 +67,7 @@ export function applyPolicy (
   if (!preflight || allowOrigin === null) {
     if (policy.varyOrigin) addVary(reply, 'Origin')
     if (allowOrigin === null) {
+      explainOrigin(request, policy, preflight)
       return preflight && canAnswer && refusePreflight(reply, policy.enabled ? REFUSED_ORIGIN : REFUSED_DISABLED)
     }
     reply.header('access-control-allow-origin', allowOrigin)
@@ -79,6 +77,8 @@ export function applyPolicy (
   }
 
   if (policy.preflightVary !== null) addVary(reply, policy.preflightVary)
+  const refused = checkRequested(request, policy, allowMethods)
+  if (refused !== null) return canAnswer && refusePreflight(reply, refused)
   reply.header('access-control-allow-origin', allowOrigin)
   if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
   if (allowMethods !== '') reply.header('access-control-allow-methods', allowMethods)

@@ -72,15 +72,15 @@ test('a preflight is judged by the route serving the requested method, not anoth
 })
 
 test('a preflight for a path no route serves falls back to the plugin policy', async (t) => {
-  const app = await build({ origin: [PARTNER] })
+  const app = await build({ origin: [PARTNER], methods: 'GET,PUT' })
   const ok = await preflight(app, '/nowhere', PARTNER, 'PUT')
   t.equal(ok.statusCode, 204)
-  t.equal(ok.headers['access-control-allow-methods'], 'GET, HEAD, POST')
+  t.equal(ok.headers['access-control-allow-methods'], 'GET, PUT')
   t.equal((await preflight(app, '/nowhere', EVIL, 'PUT')).statusCode, 403)
 })
 
 test('preflight resolution follows params, wildcards and query strings', async (t) => {
-  const app = await build({ origin: [GLOBAL] }, (app) => {
+  const app = await build({ origin: [GLOBAL], methods: 'GET,PUT,PATCH' }, (app) => {
     app.put('/files/*', { config: { cors: { origin: [PARTNER] } } }, async () => 'f')
     app.patch('/users/:user/posts/:post', { config: { cors: { origin: [PARTNER] } } }, async () => 'u')
   })
@@ -107,7 +107,7 @@ test('route options are merged over the plugin options once', async (t) => {
 
 test('a route may use preflightContinue to answer its own preflights', async (t) => {
   const app = await build({ origin: [PARTNER] }, (app) => {
-    app.put('/custom', { config: { cors: { preflightContinue: true } } }, async () => 'c')
+    app.put('/custom', { config: { cors: { preflightContinue: true, methods: 'PUT' } } }, async () => 'c')
     app.options('/custom', async (_req, reply) => reply.code(200).send('custom preflight'))
   })
   const res = await preflight(app, '/custom', PARTNER, 'PUT')
@@ -182,11 +182,14 @@ test("methods: 'auto' allows exactly the methods routed on the path", async (t) 
   t.equal(again.headers['access-control-allow-methods'], 'GET, HEAD, PATCH, DELETE, PUT')
 })
 
-test("methods: 'auto' on a path without routes sends no Access-Control-Allow-Methods", async (t) => {
+test("methods: 'auto' on a path without routes allows only the safelisted methods", async (t) => {
   const app = await build({ origin: [PARTNER], methods: 'auto' })
-  const res = await preflight(app, '/nothing', PARTNER, 'PUT')
-  t.equal(res.statusCode, 204)
-  t.equal(res.headers['access-control-allow-methods'], undefined)
+  const put = await preflight(app, '/nothing', PARTNER, 'PUT')
+  t.equal(put.statusCode, 403)
+  t.equal(put.body, 'CORS preflight refused: method not allowed')
+  const get = await preflight(app, '/nothing', PARTNER, 'GET', 'x-a')
+  t.equal(get.statusCode, 204)
+  t.equal(get.headers['access-control-allow-methods'], undefined)
 })
 
 test("methods: 'auto' works as a route override", async (t) => {
@@ -261,7 +264,7 @@ test('the route config is read from the route context, with the public getter as
 test('preflight resolution follows the app router settings (trailing slash, case)', async (t) => {
   const app = Fastify({ routerOptions: { ignoreTrailingSlash: true, caseSensitive: false } })
   await app.register(corsPlugin, { origin: [GLOBAL] })
-  app.put('/Docs/:id', { config: { cors: { origin: [PARTNER] } } }, async () => 'd')
+  app.put('/Docs/:id', { config: { cors: { origin: [PARTNER], methods: 'PUT' } } }, async () => 'd')
   await app.ready()
   t.equal((await preflight(app, '/docs/1/', PARTNER, 'PUT')).statusCode, 204)
   t.equal((await preflight(app, '/DOCS/1', GLOBAL, 'PUT')).statusCode, 403)
