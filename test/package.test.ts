@@ -1,13 +1,9 @@
 import { test } from 'tap'
-import { execFileSync } from 'node:child_process'
 import corsPlugin from '../src/index.js'
+import { runNode } from './helpers/node.js'
 
-/** Runs a snippet against the built package (npm test builds first), outside tap's coverage. */
 function run (code: string, type: 'module' | 'commonjs'): string {
-  const env = { ...process.env }
-  delete env.NODE_V8_COVERAGE
-  delete env.NODE_OPTIONS
-  return execFileSync(process.execPath, [`--input-type=${type}`, '-e', code], { env, encoding: 'utf8' }).trim()
+  return runNode([`--input-type=${type}`, '-e', code])
 }
 
 test('the plugin is wrapped with fastify-plugin metadata for Fastify 5', async (t) => {

@@ -19,7 +19,8 @@ export async function launch (): Promise<Browser> {
       args: [
         '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync',
-        '--host-resolver-rules=MAP *.example.test 127.0.0.1'
+        // *.example.test for the suite's origins; localhost pinned to IPv4, where the servers listen.
+        '--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1'
       ]
     })
   } catch (error) {
