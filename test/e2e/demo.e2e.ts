@@ -2,9 +2,8 @@
 // refusal comes with the server's explanation.
 import { test } from 'tap'
 import type { Browser, Page } from 'playwright-core'
+import type { Demo } from '../../examples/demo/server.mjs'
 import { launch, openPage } from './browser.js'
-
-interface Demo { pageUrl: string, internalDeletes: () => number, close: () => Promise<unknown> }
 
 const EXPECTED: Record<string, { outcome: 'allowed' | 'blocked', shows: RegExp }> = {
   'allowed-get': { outcome: 'allowed', shows: /^ALLOWED: 200 \{"items":\["apple","pear"\]\}$/ },
@@ -20,7 +19,7 @@ let demo: Demo
 let page: Page
 
 test('setup', async () => {
-  const { startDemo } = await import('../../examples/demo/server.mjs') as { startDemo: (o: object) => Promise<Demo> }
+  const { startDemo } = await import('../../examples/demo/server.mjs')
   demo = await startDemo({ apiPort: 0, pagePort: 0, quiet: true })
   browser = await launch()
   page = await openPage(browser, demo.pageUrl)
