@@ -68,7 +68,6 @@ async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions
   fastify.addHook('onRoute', buildOnRoute({
     registry,
     owner: scope.owner,
-    optionsUrls: registry.optionsRoutes,
     compile: (routeCors, route): Policy => {
       if (routeCors === undefined) return policy
       if (routeCors === false) return disabledPolicy(policy)

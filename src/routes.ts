@@ -48,7 +48,7 @@ export class Registry {
   private readonly router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
   private readonly methodsByUrl = new Map<string, Set<string>>()
   private readonly allowMethodsByUrl = new Map<string, string>()
-  readonly optionsRoutes = new Set<string>()
+  private readonly optionsRoutes = new Set<string>()
   private reader: ConfigReader | null = null
   private registrations = 0
   /**
@@ -107,11 +107,25 @@ export class Registry {
     return joined
   }
 
+  /** Whether a registration already put its `OPTIONS *` route at this path. */
+  hasOptionsRoute (url: string): boolean {
+    return this.optionsRoutes.has(routerPath(url))
+  }
+
+  addOptionsRoute (url: string): void {
+    this.optionsRoutes.add(routerPath(url))
+  }
+
   /** The route's config, read without allocating. */
   configOf (request: FastifyRequest): Config {
     if (this.reader === null) this.reader = selectConfigReader(request)
     return this.reader(request)
   }
+}
+
+/** find-my-way stores the path '*' as '/*'; compare catch-all paths in that form. */
+function routerPath (url: string): string {
+  return url === '*' ? '/*' : url
 }
 
 const registries = new WeakMap<object, Registry>()
@@ -159,11 +173,10 @@ export interface OptionsRouteSetup {
  * second registration at the same prefix reuses the first one's route.
  */
 export function registerOptionsRoute (setup: OptionsRouteSetup): void {
-  const url = `${setup.instance.prefix}*`
-  if (setup.registry.optionsRoutes.has(url)) return
-  // find-my-way stores '*' as '/*'.
-  if (setup.instance.hasRoute({ method: 'OPTIONS', url: url === '*' ? '/*' : url })) throw optionsRouteConflict(url)
-  setup.registry.optionsRoutes.add(url)
+  const url = setup.slot.url
+  if (setup.registry.hasOptionsRoute(url)) return
+  if (setup.instance.hasRoute({ method: 'OPTIONS', url: routerPath(url) })) throw optionsRouteConflict(url)
+  setup.registry.addOptionsRoute(url)
   setup.instance.route({
     method: 'OPTIONS',
     url: '*',
@@ -180,7 +193,6 @@ export interface RouteHookSetup {
   readonly owner: object
   /** Compiles the route's `config.cors` (undefined, false or options) against this registration. */
   readonly compile: (routeCors: unknown, route: string) => Policy
-  readonly optionsUrls: ReadonlySet<string>
 }
 
 /**
@@ -194,7 +206,7 @@ export function buildOnRoute (setup: RouteHookSetup): (route: RouteOptions) => v
     if (existing?.isOptionsRoute === true) return
     const methods = methodsOf(route)
     const url = route.url as string
-    if (methods.includes('OPTIONS') && setup.optionsUrls.has(url === '/*' ? '*' : url)) throw optionsRouteConflict(url)
+    if (methods.includes('OPTIONS') && setup.registry.hasOptionsRoute(url)) throw optionsRouteConflict(url)
 
     const routeCors = config?.cors as RouteCorsOptions | false | undefined
     const policy = setup.compile(routeCors, `${methods.join(',')} ${url}`)
