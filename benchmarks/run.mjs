@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import autocannon from 'autocannon'
 import { IMPLEMENTATIONS, SCENARIOS } from './scenarios.mjs'
@@ -41,6 +42,34 @@ async function load (port, request, duration) {
   return { rps: result.requests.average, total: result.requests.total }
 }
 
+function ask (port, request) {
+  return new Promise((resolve, reject) => {
+    http.request({ host: '127.0.0.1', port, method: request.method, path: request.path, headers: request.headers }, (response) => {
+      response.resume()
+      response.on('end', () => {
+        const { date, connection, 'keep-alive': keepAlive, ...headers } = response.headers
+        resolve(JSON.stringify([response.statusCode, Object.entries(headers).sort()]))
+      })
+    }).on('error', reject).end()
+  })
+}
+
+// The floor is only a floor if it does the same job: before measuring, check that it answers
+// every scenario with exactly fastify-corsica's status and headers.
+async function checkSameResponses (name) {
+  const answers = {}
+  for (const implementation of ['hand', 'corsica']) {
+    const { child, port } = await startServer(implementation, name)
+    try {
+      answers[implementation] = await ask(port, SCENARIOS[name].request)
+    } finally {
+      child.kill('SIGTERM')
+      await once(child, 'exit')
+    }
+  }
+  if (answers.hand !== answers.corsica) throw new Error(`${name}: the hand-written floor answers ${answers.hand}, fastify-corsica ${answers.corsica}`)
+}
+
 function median (values) {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
@@ -48,30 +77,42 @@ function median (values) {
 }
 
 const scenarioNames = Object.keys(SCENARIOS).filter((name) => ONLY === undefined || name.includes(ONLY))
+for (const name of scenarioNames) await checkSameResponses(name)
 const samples = new Map()
 const cpuSamples = new Map()
+const busy = []
 for (let round = 1; round <= ROUNDS; round++) {
   for (const name of scenarioNames) {
-    // Rotate the order each round so no implementation always runs first.
-    const order = IMPLEMENTATIONS.map((_, i) => IMPLEMENTATIONS[(i + round) % IMPLEMENTATIONS.length])
-    for (const implementation of order) {
-      const { child, port } = await startServer(implementation, name)
-      let rps, cpu
-      try {
-        await load(port, SCENARIOS[name].request, 1) // warm-up: JIT and connection set-up
-        const before = await serverCpu(child)
-        const measured = await load(port, SCENARIOS[name].request, DURATION)
-        rps = measured.rps
-        // Server CPU time per request: insensitive to the load generator sharing the cores.
-        cpu = (await serverCpu(child) - before) / measured.total
-      } finally {
-        child.kill('SIGTERM')
-        await once(child, 'exit')
-      }
-      const key = `${name}|${implementation}`
-      samples.set(key, [...(samples.get(key) ?? []), rps])
-      cpuSamples.set(key, [...(cpuSamples.get(key) ?? []), cpu])
-      process.stderr.write(`round ${round}/${ROUNDS} ${name.padEnd(26)} ${implementation.padEnd(13)} ${Math.round(rps)} req/s ${cpu.toFixed(2)} µs CPU/req\n`)
+    const request = SCENARIOS[name].request
+    // Fresh processes every round, so one unlucky process layout cannot decide a scenario.
+    const servers = []
+    try {
+      await Promise.all(IMPLEMENTATIONS.map(async (implementation) => { servers.push({ implementation, ...await startServer(implementation, name) }) }))
+      servers.sort((a, b) => IMPLEMENTATIONS.indexOf(a.implementation) - IMPLEMENTATIONS.indexOf(b.implementation))
+      // Warm-up: the JIT settles only after a second set of connections has been seen.
+      for (let i = 0; i < 2; i++) await Promise.all(servers.map(({ port }) => load(port, request, 1)))
+      // Measured head to head: all four servers share one core and are loaded at once, so the
+      // machine's slow and fast spells hit them alike; each gets an equal share of the core,
+      // so its requests/s is inversely proportional to its CPU cost per request.
+      const before = await Promise.all(servers.map(({ child }) => serverCpu(child)))
+      const started = process.hrtime.bigint()
+      const measured = await Promise.all(servers.map(({ port }) => load(port, request, DURATION)))
+      const wall = Number(process.hrtime.bigint() - started) / 1000
+      const after = await Promise.all(servers.map(({ child }) => serverCpu(child)))
+      let cpuTotal = 0
+      servers.forEach(({ implementation }, i) => {
+        const key = `${name}|${implementation}`
+        const cpu = after[i] - before[i]
+        cpuTotal += cpu
+        samples.set(key, [...(samples.get(key) ?? []), measured[i].rps])
+        cpuSamples.set(key, [...(cpuSamples.get(key) ?? []), cpu / measured[i].total])
+      })
+      // Share of the servers' core actually used: near 1 means the load generator kept them all busy.
+      busy.push(cpuTotal / wall)
+      process.stderr.write(`round ${round}/${ROUNDS} ${name.padEnd(26)} ${servers.map(({ implementation }, i) => `${implementation} ${Math.round(measured[i].rps)}`).join(', ')} req/s; servers busy ${(cpuTotal / wall * 100).toFixed(0)}%\n`)
+    } finally {
+      for (const { child } of servers) child.kill('SIGTERM')
+      await Promise.all(servers.map(({ child }) => child.exitCode === null ? once(child, 'exit') : undefined))
     }
   }
 }
@@ -82,10 +123,16 @@ for (const name of scenarioNames) {
   const m = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, median(samples.get(`${name}|${impl}`))]))
   const c = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, median(cpuSamples.get(`${name}|${impl}`))]))
   const cell = (impl) => `${Math.round(m[impl])} (${(m[impl] / m.bare).toFixed(3)})`
-  rows.push(`| ${name} | ${Math.round(m.bare)} | ${cell('hand')} | ${cell('fastify-cors')} | ${cell('corsica')} | ${pct(m.corsica / m.hand)} | ${pct(m.corsica / m['fastify-cors'])} |`)
+  // Paired: the ratio within each round (the implementations ran back to back), then the median.
+  const paired = (other) => median(samples.get(`${name}|corsica`).map((rps, i) => rps / samples.get(`${name}|${other}`)[i]))
+  rows.push(`| ${name} | ${Math.round(m.bare)} | ${cell('hand')} | ${cell('fastify-cors')} | ${cell('corsica')} | ${pct(m.corsica / m.hand)} (${pct(paired('hand'))}) | ${pct(m.corsica / m['fastify-cors'])} (${pct(paired('fastify-cors'))}) |`)
   const cpuCell = (impl) => `${c[impl].toFixed(2)} (+${(c[impl] - c.bare).toFixed(2)})`
   cpuRows.push(`| ${name} | ${c.bare.toFixed(2)} | ${cpuCell('hand')} | ${cpuCell('fastify-cors')} | ${cpuCell('corsica')} |`)
 }
+
+// Lookup cost must not grow with the list: the large lists against the 3-origin list, same request shape.
+const sizeRows = ['1,000 origins GET', '50 patterns GET'].filter((name) => scenarioNames.includes(name) && scenarioNames.includes('allowed GET')).map((name) =>
+  `| ${name} | ${pct(median(samples.get(`${name}|corsica`)) / median(samples.get('allowed GET|corsica')))} | ${pct(median(samples.get(`${name}|fastify-cors`)) / median(samples.get('allowed GET|fastify-cors')))} |`)
 
 function pct (ratio) {
   const value = (ratio - 1) * 100
@@ -95,18 +142,39 @@ function pct (ratio) {
 const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU'
 const report = `# Benchmark results
 
-${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores (${cpuModel}), ${ROUNDS} rounds of ${DURATION} s per implementation and scenario,
-interleaved; autocannon (20 connections, pipelining 10) in one process, each server in its own${pin ? ', pinned to separate cores with taskset' : ''}.
-**Caveat:** a shared 2-core machine; the load generator and the server compete for the cores, so
-requests/s moves by several percent from run to run. Server CPU time per request, read from the
-server process itself, is the steadier measure.
+${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores (${cpuModel}), ${ROUNDS} rounds of ${DURATION} s per scenario.
+Each round starts the four servers afresh (one process each${pin ? ', all pinned to core 0' : ''}), warms each up alone,
+then loads all four at once with autocannon (20 connections, pipelining 10 per server) from this
+process${pin ? ' on core 1' : ''}. Sharing one core, the servers get equal CPU time, so requests/s is inversely
+proportional to CPU cost per request, and the machine's slow and fast spells hit all four alike.
+The servers' core was busy ${(median(busy) * 100).toFixed(0)}% (median over the rounds): the load generator kept up.
+Absolute requests/s are per server while four share one core; the ratios are what carry over.
+
+The floor is the least code that sends fastify-corsica's exact status and headers (route-level
+\`onRequest\` hooks with the values hard-coded, preflights on an \`OPTIONS *\` catch-all like
+bare Fastify and both plugins); run.mjs checks that both answer each scenario identically before
+measuring. It reflects Access-Control-Request-Headers unchecked and checks neither the requested
+method nor existing Vary values, which fastify-corsica does.
+
+**Caveat:** a shared 2-core virtual machine; repeated runs move the medians by a few percent.
 
 ## Requests per second (median; ratio to bare Fastify)
 
-| scenario | bare Fastify | hand-written hooks (floor) | @fastify/cors | fastify-corsica | corsica vs floor | corsica vs @fastify/cors |
+| scenario | bare Fastify | hand-written hooks (floor) | @fastify/cors | fastify-corsica | corsica vs floor (paired) | corsica vs @fastify/cors (paired) |
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
+The first figure compares the medians; the one in parentheses is the median of the per-round
+ratios (each round runs the implementations back to back, so slow spells of the machine cancel).
+${sizeRows.length === 0
+  ? ''
+  : `
+## Large origin lists against the 3-origin list (median requests/s)
+
+| scenario | fastify-corsica | @fastify/cors |
+|---|---|---|
+${sizeRows.join('\n')}
+`}
 ## Server CPU per request, µs (median; added over bare Fastify)
 
 | scenario | bare Fastify | hand-written hooks (floor) | @fastify/cors | fastify-corsica |

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { Policy } from './policy.js'
+import { SAFELISTED_METHODS } from './tokens.js'
 
 /** The short reasons a refused preflight carries in its 403 body (SPEC 3.6). */
 export const REFUSED_ORIGIN = 'CORS preflight refused: origin not allowed'
@@ -8,13 +9,19 @@ export const REFUSED_METHOD = 'CORS preflight refused: method not allowed'
 export const REFUSED_HEADER = 'CORS preflight refused: request header not allowed'
 
 /**
+ * Whether refusals are explained for this request (debug or trace logging). Callers check
+ * it before building their message, so a refusal costs no string work when debug is off.
+ */
+export function explaining (request: FastifyRequest): boolean {
+  const level = request.log.level
+  return level === 'debug' || level === 'trace'
+}
+
+/**
  * Logs one debug line explaining a refusal: who asked, for what, which rule said no and
- * how to allow it if that was intended. Only refusals reach this, and the check for the
- * debug level comes first, so it costs nothing when debug logging is off.
+ * how to allow it if that was intended. Call only when `explaining(request)`.
  */
 export function explain (request: FastifyRequest, rule: string, what: string, fix: string): void {
-  const level = request.log.level
-  if (level !== 'debug' && level !== 'trace') return
   request.log.debug(
     { cors: { refused: rule, origin: request.headers.origin ?? null, method: request.method, path: request.url } },
     `fastify-corsica refused ${what}; ${fix}`
@@ -24,16 +31,13 @@ export function explain (request: FastifyRequest, rule: string, what: string, fi
 export function explainOrigin (request: FastifyRequest, policy: Policy, preflight: boolean): void {
   const origin = request.headers.origin
   // Without Origin it is not a CORS request: nothing was refused, the answer only varies by Origin.
-  if (origin === undefined) return
+  if (origin === undefined || !explaining(request)) return
   if (!policy.enabled) {
     explain(request, 'disabled', `the preflight from ${origin} to ${request.url}: CORS is disabled for this route (config.cors: false or origin: false)`, 'remove cors: false from the route (or set origin) if cross-origin calls are intended')
   } else {
     explain(request, 'origin', `${preflight ? 'the preflight' : 'CORS headers'} for ${origin} on ${request.url}: the origin is not allowed`, `add ${JSON.stringify(origin)} to origin (or to this route's config.cors.origin) if it should be allowed`)
   }
 }
-
-/** Safelisted methods pass a browser's check whatever Access-Control-Allow-Methods says (Fetch, CORS-preflight fetch). */
-const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST'])
 
 /** True when `item` is one entry of a `', '`-joined list, found without building an array. */
 function listHas (list: string, item: string): boolean {
@@ -50,20 +54,24 @@ function listHas (list: string, item: string): boolean {
  */
 export function checkRequested (request: FastifyRequest, policy: Policy, allowMethods: string): string | null {
   const method = request.headers['access-control-request-method'] as string
-  const anyMethod = allowMethods === '*' && !policy.credentials
-  if (!anyMethod && !SAFELISTED_METHODS.has(method) && !listHas(allowMethods, method)) {
-    explain(request, 'method', `the preflight for ${method} ${request.url} from ${request.headers.origin}: ${method} is not in methods (${allowMethods === '' ? 'none' : allowMethods})`, `add '${method}' to methods (or this route's config.cors.methods) if it should be allowed`)
+  // A policy with a fixed list answers from a Set; 'auto' and '*' check the joined list.
+  const accepted = policy.acceptedMethods
+  const allowed = accepted !== null
+    ? accepted.has(method)
+    : (allowMethods === '*' && !policy.credentials) || SAFELISTED_METHODS.has(method) || listHas(allowMethods, method)
+  if (!allowed) {
+    if (explaining(request)) explain(request, 'method', `the preflight for ${method} ${request.url} from ${request.headers.origin}: ${method} is not in methods (${allowMethods === '' ? 'none' : allowMethods})`, `add '${method}' to methods (or this route's config.cors.methods) if it should be allowed`)
     return REFUSED_METHOD
   }
-  const allowed = policy.allowHeadersLower
+  const allowedHeaders = policy.allowHeadersLower
   const requested = request.headers['access-control-request-headers']
-  if (allowed === null || requested === undefined) return null
+  if (allowedHeaders === null || requested === undefined) return null
   // Without credentials '*' allows every name but Authorization, which must be listed (Fetch, CORS-preflight fetch).
-  const wildcard = !policy.credentials && listHas(allowed, '*')
+  const wildcard = !policy.credentials && listHas(allowedHeaders, '*')
   for (const name of requested.split(',')) {
     const header = name.trim().toLowerCase()
-    if (header !== '' && !listHas(allowed, header) && !(wildcard && header !== 'authorization')) {
-      explain(request, 'header', `the preflight for ${method} ${request.url} from ${request.headers.origin}: request header '${header}' is not in allowedHeaders (${policy.allowHeaders})`, `add '${header}' to allowedHeaders if it should be allowed`)
+    if (header !== '' && !listHas(allowedHeaders, header) && !(wildcard && header !== 'authorization')) {
+      if (explaining(request)) explain(request, 'header', `the preflight for ${method} ${request.url} from ${request.headers.origin}: request header '${header}' is not in allowedHeaders (${policy.allowHeaders})`, `add '${header}' to allowedHeaders if it should be allowed`)
       return REFUSED_HEADER
     }
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Delegation } from './delegator.js'
-import { explain } from './explain.js'
+import { explain, explaining } from './explain.js'
 import type { Policy } from './policy.js'
 import { applyDynamicPolicy, applyPolicy, isPreflight, sendPreflightAnswer } from './request.js'
 import { INVALID_PREFLIGHT, slotOf, type Registry, type RouteSlot } from './routes.js'
@@ -18,6 +18,8 @@ export interface Scope {
   readonly instance: FastifyInstance
   readonly policy: Policy
   readonly hook: CorsHook
+  /** `preflight` option: whether this registration answers preflights at all. */
+  readonly answersPreflights: boolean
   readonly registry: Registry
   readonly delegation: Delegation | null
   /** Identifies this registration in route slots. */
@@ -32,7 +34,27 @@ const continuedPreflights = new WeakMap<FastifyReply, Policy>()
  * Static options without a delegator take a synchronous path that allocates nothing (SPEC 5).
  */
 function judge (scope: Scope, request: FastifyRequest, reply: FastifyReply, payload: unknown, canAnswer: boolean, next: Next): void {
-  const slot = slotOf(scope.registry, request)
+  if (scope.answersPreflights && isPreflight(request)) judgePreflight(scope, request, reply, payload, canAnswer, next)
+  else judgeRoute(scope, request, reply, payload, false, canAnswer, next)
+}
+
+/** SPEC 3.8: a preflight is judged by the route that serves the requested method on its path. */
+function judgePreflight (scope: Scope, request: FastifyRequest, reply: FastifyReply, payload: unknown, canAnswer: boolean, next: Next): void {
+  const registry = scope.registry
+  // With one registration the route the preflight landed on (the OPTIONS catch-all, usually)
+  // tells nothing, and while every route shares its policy no lookup is needed either.
+  if (!registry.single) {
+    judgeRoute(scope, request, reply, payload, true, canAnswer, next)
+    return
+  }
+  const target = registry.uniform ? null : registry.findForPreflight(request.headers['access-control-request-method'] as string, request.url)
+  decide(scope, target, request, reply, payload, true, canAnswer, next)
+}
+
+/** Judges by the slot of the route the request landed on, which also says which registration owns it. */
+function judgeRoute (scope: Scope, request: FastifyRequest, reply: FastifyReply, payload: unknown, preflight: boolean, canAnswer: boolean, next: Next): void {
+  const registry = scope.registry
+  const slot = slotOf(registry, request)
   if (slot instanceof Error) {
     next(slot)
     return
@@ -42,14 +64,15 @@ function judge (scope: Scope, request: FastifyRequest, reply: FastifyReply, payl
     next(null, payload)
     return
   }
-  const preflight = scope.policy.options.preflight && isPreflight(request)
-  // SPEC 3.8: a preflight is judged by the route that serves the requested method on the path
-  // (no lookup needed while every route shares this registration's policy).
-  const target = preflight && !scope.registry.uniform
-    ? scope.registry.find(request.headers['access-control-request-method'] as string, request.url)
+  const target = preflight && !registry.uniform
+    ? registry.findForPreflight(request.headers['access-control-request-method'] as string, request.url)
     : slot ?? null
-  const policy = target === null ? scope.policy : target.policy
+  decide(scope, target, request, reply, payload, preflight, canAnswer, next)
+}
 
+/** Picks the policy (the target route's, or a delegator's) and applies it. */
+function decide (scope: Scope, target: RouteSlot | null, request: FastifyRequest, reply: FastifyReply, payload: unknown, preflight: boolean, canAnswer: boolean, next: Next): void {
+  const policy = target === null ? scope.policy : target.policy
   // A route with cors: false is disabled whatever a delegator would say, so it is never delegated.
   if (scope.delegation !== null && policy.enabled) {
     scope.delegation.resolve(request, target?.routeCors as RouteCorsOptions | undefined, (error, delegated) => {
@@ -112,7 +135,7 @@ export function buildOptionsHandler (scope: Scope): (request: FastifyRequest, re
   const late = isLateHook(scope.hook)
   return function corsicaOptionsRoute (request: FastifyRequest, reply: FastifyReply): void {
     if (!isPreflight(request)) {
-      explain(request, 'malformed', `OPTIONS ${request.url}: it is not a preflight (a preflight has both Origin and Access-Control-Request-Method) and no OPTIONS route of yours handles it`,
+      if (explaining(request)) explain(request, 'malformed', `OPTIONS ${request.url}: it is not a preflight (a preflight has both Origin and Access-Control-Request-Method) and no OPTIONS route of yours handles it`,
         scope.policy.strictPreflight ? 'send both headers, declare an OPTIONS route for the path, or set strictPreflight: false to answer 404 instead of 400' : 'declare an OPTIONS route for the path if it should be answered')
       if (scope.policy.strictPreflight) reply.code(400).type('text/plain; charset=utf-8').send(INVALID_PREFLIGHT)
       else reply.callNotFound()

@@ -60,6 +60,7 @@ async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions
     instance: fastify,
     policy,
     hook: policy.options.hook,
+    answersPreflights: policy.options.preflight,
     registry,
     delegation: policy.options.delegator === undefined ? null : new Delegation(policy.options.delegator, fastify, raw),
     owner: {}

@@ -190,6 +190,8 @@ function buildMatcher (
   regexps: readonly RegExp[]
 ): (origin: string) => boolean {
   const hasPatterns = patterns.size > 0 || anyPort.size > 0
+  // A plain list needs nothing but the Set: a miss costs no well-formedness check.
+  if (!hasPatterns && regexps.length === 0) return (origin) => exact.has(origin)
   return function matchesOrigin (origin: string): boolean {
     if (exact.has(origin)) return true
     // Only well-formed origins reach patterns and RegExps: junk such as two origins joined by a comma never matches.

@@ -1,6 +1,7 @@
 import { CorsConfigError, CORS_INVALID_DELEGATOR_RESULT, CORS_INVALID_OPTIONS, CORS_INVALID_ROUTE_OPTIONS } from './errors.js'
 import { resolveOptions, schemaIssues, type ResolvedOptions } from './options.js'
 import type { OriginRule } from './origin.js'
+import { SAFELISTED_METHODS } from './tokens.js'
 import { checkOptions, checkRouteOptions, CorsOptionsSchema, RouteCorsOptionsSchema, type CorsOptions, type RouteCorsOptions } from './schema.js'
 
 /**
@@ -17,6 +18,8 @@ export interface Policy {
   readonly exposeHeaders: string | null
   /** Null: `methods: 'auto'`, looked up per path in the route registry. */
   readonly allowMethods: string | null
+  /** Methods a preflight may ask for (the safelisted ones and `methods`); null for 'auto' or '*'. */
+  readonly acceptedMethods: ReadonlySet<string> | null
   /** Null: reflect the request's Access-Control-Request-Headers. */
   readonly allowHeaders: string | null
   /** `allowHeaders` lower-cased, for checking requested header names. */
@@ -47,6 +50,7 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     credentials: options.credentials,
     exposeHeaders: options.exposedHeaders.length > 0 ? options.exposedHeaders.join(', ') : null,
     allowMethods: options.methods === 'auto' ? null : options.methods.join(', '),
+    acceptedMethods: options.methods === 'auto' || options.methods.includes('*') ? null : new Set([...SAFELISTED_METHODS, ...options.methods]),
     allowHeaders: options.allowedHeaders === null ? null : options.allowedHeaders.join(', '),
     allowHeadersLower: options.allowedHeaders === null ? null : options.allowedHeaders.join(', ').toLowerCase(),
     preflightVary: preflightVary(varyOrigin, options.allowedHeaders === null),

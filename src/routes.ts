@@ -49,6 +49,7 @@ export class Registry {
   private readonly methodsByUrl = new Map<string, Set<string>>()
   private readonly allowMethodsByUrl = new Map<string, string>()
   private readonly optionsRoutes = new Set<string>()
+  private readonly preflightCache = new Map<string, Map<string, RouteSlot | null>>()
   private reader: ConfigReader | null = null
   private registrations = 0
   /**
@@ -57,9 +58,13 @@ export class Registry {
    */
   uniform = true
 
+  /** True while one registration of the plugin owns every route of the server. */
+  single = true
+
   /** Counts a registration of the plugin; a second one, or `methods: 'auto'`, ends uniformity. */
   register (policy: Policy): void {
     this.registrations++
+    if (this.registrations > 1) this.single = false
     if (this.registrations > 1 || policy.allowMethods === null) this.uniform = false
   }
 
@@ -88,12 +93,35 @@ export class Registry {
       if (!this.router.hasRoute(method as FindMyWay.HTTPMethod, url)) this.router.on(method as FindMyWay.HTTPMethod, url, Boolean, slot)
     }
     this.allowMethodsByUrl.delete(url)
+    this.preflightCache.clear()
   }
 
   /** The slot of the route that serves `method` on the request's path, if any. */
   find (method: string, url: string): RouteSlot | null {
     const found = this.router.find(method as FindMyWay.HTTPMethod, url)
     return found === null ? null : found.store as RouteSlot
+  }
+
+  /**
+   * `find` for preflights, remembered per requested method and URL: browsers preflight the
+   * same few pairs over and over. Both keys come from the request, so the cache is bounded
+   * (cleared when full, long URLs not kept) and work per request stays bounded.
+   */
+  findForPreflight (method: string, url: string): RouteSlot | null {
+    let byUrl = this.preflightCache.get(method)
+    if (byUrl === undefined) {
+      if (this.preflightCache.size >= PREFLIGHT_CACHE_METHODS) this.preflightCache.clear()
+      this.preflightCache.set(method, byUrl = new Map())
+    }
+    let slot = byUrl.get(url)
+    if (slot === undefined) {
+      slot = this.find(method, url)
+      if (url.length <= PREFLIGHT_CACHE_URL_LENGTH) {
+        if (byUrl.size >= PREFLIGHT_CACHE_URLS) byUrl.clear()
+        byUrl.set(url, slot)
+      }
+    }
+    return slot
   }
 
   /** `methods: 'auto'`: the methods that have routes on the slot's path, joined once. */
@@ -122,6 +150,11 @@ export class Registry {
     return this.reader(request)
   }
 }
+
+// Bounds of the preflight lookup cache: distinct requested methods, URLs per method, URL length.
+const PREFLIGHT_CACHE_METHODS = 16
+const PREFLIGHT_CACHE_URLS = 512
+const PREFLIGHT_CACHE_URL_LENGTH = 256
 
 /** find-my-way stores the path '*' as '/*'; compare catch-all paths in that form. */
 function routerPath (url: string): string {

@@ -69,6 +69,25 @@ test('a preflight asking for a header outside allowedHeaders is refused 403 with
   t.match(lines[0].msg, /request header 'x-secret' is not in allowedHeaders \(Content-Type, X-Request-Id\); add 'x-secret' to allowedHeaders/)
 })
 
+test('refusals at info level send the same 403 and log nothing', async (t) => {
+  const { app, lines } = await logged('info')
+  const header = await preflight(app, '/items/1', PARTNER, 'PUT', 'content-type,x-secret')
+  t.equal(header.statusCode, 403)
+  t.equal(header.body, 'CORS preflight refused: request header not allowed')
+  const method = await preflight(app, '/items/1', PARTNER, 'DELETE')
+  t.equal(method.statusCode, 403)
+  t.equal(method.body, 'CORS preflight refused: method not allowed')
+  t.equal(lines.length, 0)
+})
+
+test("a method refusal under methods: 'auto' on a path without routes says no method is allowed", async (t) => {
+  const { app, lines } = await logged('debug', { methods: 'auto' })
+  const res = await preflight(app, '/nowhere', PARTNER, 'PUT')
+  t.equal(res.statusCode, 403)
+  t.equal(lines.length, 1)
+  t.match(lines[0].msg, /PUT is not in methods \(none\); add 'PUT' to methods/)
+})
+
 test('listed headers pass case-insensitively', async (t) => {
   const { app } = await logged('info')
   const res = await preflight(app, '/items/1', PARTNER, 'PUT', 'X-REQUEST-ID, content-type')

@@ -89,6 +89,24 @@ test('preflight resolution follows params, wildcards and query strings', async (
   t.equal((await preflight(app, '/users/1/posts/2', GLOBAL, 'PATCH')).statusCode, 403)
 })
 
+test('the preflight lookup cache stays bounded and keeps answering by route', async (t) => {
+  const app = await build({ origin: [GLOBAL], methods: 'GET,PUT' }, (app) => {
+    app.put('/partner/:id', { config: { cors: { origin: [PARTNER], methods: ['PUT'] } } }, async () => 'p')
+  })
+  // Every distinct (method, URL) pair is cached until a bound is reached, then the cache starts over.
+  for (let i = 0; i < 20; i++) t.equal((await preflight(app, '/partner/1', PARTNER, `X-METHOD-${i}`)).statusCode, 403)
+  let allowed = 0
+  for (let i = 0; i < 600; i++) if ((await preflight(app, `/partner/${i}`, PARTNER, 'PUT')).statusCode === 204) allowed++
+  t.equal(allowed, 600)
+  const long = '/partner/1?q=' + 'x'.repeat(300)
+  for (let i = 0; i < 2; i++) {
+    t.equal((await preflight(app, long, PARTNER, 'PUT')).statusCode, 204, 'a long URL is looked up, not cached')
+    t.equal((await preflight(app, long, GLOBAL, 'PUT')).statusCode, 403)
+  }
+  t.equal((await preflight(app, '/partner/1', GLOBAL, 'PUT')).statusCode, 403, 'the route override still judges after the clears')
+  t.equal((await preflight(app, '/other', GLOBAL, 'PUT')).statusCode, 204, 'the plugin policy judges paths without routes')
+})
+
 test('route options are merged over the plugin options once', async (t) => {
   const app = await build({ origin: [PARTNER], credentials: true, maxAge: 60, methods: 'GET' }, (app) => {
     app.put('/merge', { config: { cors: { maxAge: 5, methods: 'PUT', optionsSuccessStatus: 200, cacheControl: 10 } } }, async () => 'm')
