@@ -135,8 +135,10 @@ export function buildOptionsHandler (scope: Scope): (request: FastifyRequest, re
   const late = isLateHook(scope.hook)
   return function corsicaOptionsRoute (request: FastifyRequest, reply: FastifyReply): void {
     if (!isPreflight(request)) {
-      if (explaining(request)) explain(request, 'malformed', `OPTIONS ${request.url}: it is not a preflight (a preflight has both Origin and Access-Control-Request-Method) and no OPTIONS route of yours handles it`,
-        scope.policy.strictPreflight ? 'send both headers, declare an OPTIONS route for the path, or set strictPreflight: false to answer 404 instead of 400' : 'declare an OPTIONS route for the path if it should be answered')
+      if (explaining(request)) {
+        explain(request, 'malformed', `OPTIONS ${request.url}: it is not a preflight (a preflight has both Origin and Access-Control-Request-Method) and no OPTIONS route of yours handles it`,
+          scope.policy.strictPreflight ? 'send both headers, declare an OPTIONS route for the path, or set strictPreflight: false to answer 404 instead of 400' : 'declare an OPTIONS route for the path if it should be answered')
+      }
       if (scope.policy.strictPreflight) reply.code(400).type('text/plain; charset=utf-8').send(INVALID_PREFLIGHT)
       else reply.callNotFound()
       return
