@@ -59,12 +59,13 @@ export class Registry {
   uniform = true
 
   /** True while one registration of the plugin owns every route of the server. */
-  single = true
+  get single (): boolean {
+    return this.registrations === 1
+  }
 
   /** Counts a registration of the plugin; a second one, or `methods: 'auto'`, ends uniformity. */
   register (policy: Policy): void {
     this.registrations++
-    if (this.registrations > 1) this.single = false
     if (this.registrations > 1 || policy.allowMethods === null) this.uniform = false
   }
 
