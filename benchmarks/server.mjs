@@ -33,7 +33,8 @@ switch (implementation) {
 
 const overrideConfig = implementation === 'bare' || implementation === 'hand' ? {} : { cors: override }
 if (implementation === 'hand') {
-  const itemsHook = handWritten(new Set(scenario.handOrigins), 'GET, POST, PUT, DELETE', '600')
+  const allowed = scenario.handPatternBases === undefined ? new Set(scenario.handOrigins) : handPatterns(scenario.handPatternBases)
+  const itemsHook = handWritten(allowed, 'GET, POST, PUT, DELETE', '600')
   app.get('/items', { onRequest: itemsHook }, async () => ({ ok: true }))
   app.put('/items', { onRequest: itemsHook }, async () => ({ ok: true }))
   const overrideHook = handWritten(new Set(override.origin), 'PUT', String(override.maxAge))
@@ -47,6 +48,25 @@ if (implementation === 'hand') {
   app.put('/items', async () => ({ ok: true }))
   app.get('/override', { config: overrideConfig }, async () => ({ ok: true }))
   app.put('/override', { config: overrideConfig }, async () => ({ ok: true }))
+}
+
+// 'https://*.<base>' patterns by hand: an https origin whose host is lower-case letters, digits,
+// '-' and non-empty '.'-separated labels, and which ends in '.<base>' for one of the bases.
+function handPatterns (bases) {
+  const known = new Set(bases)
+  return {
+    has (origin) {
+      if (origin.length > 512 || !origin.startsWith('https://')) return false
+      for (let i = 8; i < origin.length; i++) {
+        const c = origin.charCodeAt(i)
+        if (c === 46) {
+          if (i === 8 || origin.charCodeAt(i - 1) === 46) return false
+          if (known.has(origin.slice(i + 1))) return true
+        } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return false
+      }
+      return false
+    }
+  }
 }
 
 // The floor: the least code that sends the same headers as fastify-corsica for these options

@@ -1,5 +1,6 @@
 import type { ConfigIssue } from './errors.js'
 import type { OriginFunction, StaticOrigin } from './schema.js'
+import { internalize } from './strings.js'
 
 /**
  * How a policy decides on the request's Origin, picked once from the option's shape.
@@ -47,7 +48,8 @@ const ORIGIN_HINT = "an origin is scheme://host[:port] only, e.g. 'https://app.e
 
 /**
  * Normalizes a configured origin or wildcard pattern (SPEC 2.1): scheme and host
- * lower-cased, default port and one trailing slash dropped, IDN to punycode.
+ * lower-cased, default port and one trailing slash dropped, IDN to punycode. What it
+ * returns is internalized: requests' Origin values are compared with it.
  */
 export function parseConfiguredOrigin (raw: string): Parsed {
   if (raw === 'null') return { kind: 'exact', origin: 'null' }
@@ -90,16 +92,15 @@ export function parseConfiguredOrigin (raw: string): Parsed {
   if (anyPort && url.port !== '') {
     return { kind: 'error', message: `${JSON.stringify(raw)} names two ports` }
   }
-  const prefix = `${protocol}://`
+  const prefix = internalize(`${protocol}://`)
   if (subdomains) {
-    const base = url.hostname
+    const base = internalize(url.hostname)
     if (!base.includes('.') && base !== 'localhost') {
       return { kind: 'error', message: `${JSON.stringify(raw)} would match every site under '.${base}'; name a registrable domain such as 'https://*.example.com'` }
     }
-    return { kind: 'subdomains', base, pattern: { prefix, portSuffix: anyPort ? null : url.port === '' ? '' : `:${url.port}` } }
+    return { kind: 'subdomains', base, pattern: { prefix, portSuffix: anyPort ? null : url.port === '' ? '' : internalize(`:${url.port}`) } }
   }
-  if (anyPort) return { kind: 'anyPort', origin: url.origin }
-  return { kind: 'exact', origin: url.origin }
+  return { kind: anyPort ? 'anyPort' : 'exact', origin: internalize(url.origin) }
 }
 
 /** The first issue found when an origin list is compiled, or the compiled rule. */

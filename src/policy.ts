@@ -1,6 +1,7 @@
 import { CorsConfigError, CORS_INVALID_DELEGATOR_RESULT, CORS_INVALID_OPTIONS, CORS_INVALID_ROUTE_OPTIONS } from './errors.js'
 import { resolveOptions, schemaIssues, type ResolvedOptions } from './options.js'
 import type { OriginRule } from './origin.js'
+import { internalize } from './strings.js'
 import { SAFELISTED_METHODS } from './tokens.js'
 import { checkOptions, checkRouteOptions, CorsOptionsSchema, RouteCorsOptionsSchema, type CorsOptions, type RouteCorsOptions } from './schema.js'
 
@@ -40,22 +41,29 @@ function preflightVary (varyOrigin: boolean, reflectHeaders: boolean): string | 
   return varyOrigin ? 'Origin, Access-Control-Request-Headers' : 'Access-Control-Request-Headers'
 }
 
+/** A header value joined once, as a flat string Node writes without flattening it again. */
+function joined (values: readonly string[]): string {
+  return internalize(values.join(', '))
+}
+
 export function compilePolicy (options: ResolvedOptions): Policy {
   const origin = options.origin
   const varyOrigin = origin.kind === 'reflect' || origin.kind === 'match' || origin.kind === 'dynamic'
+  const methods = options.methods === 'auto' ? null : options.methods.map(internalize)
+  const allowHeaders = options.allowedHeaders === null ? null : joined(options.allowedHeaders)
   return Object.freeze({
     enabled: origin.kind !== 'none',
     origin,
     varyOrigin,
     credentials: options.credentials,
-    exposeHeaders: options.exposedHeaders.length > 0 ? options.exposedHeaders.join(', ') : null,
-    allowMethods: options.methods === 'auto' ? null : options.methods.join(', '),
-    acceptedMethods: options.methods === 'auto' || options.methods.includes('*') ? null : new Set([...SAFELISTED_METHODS, ...options.methods]),
-    allowHeaders: options.allowedHeaders === null ? null : options.allowedHeaders.join(', '),
-    allowHeadersLower: options.allowedHeaders === null ? null : options.allowedHeaders.join(', ').toLowerCase(),
+    exposeHeaders: options.exposedHeaders.length > 0 ? joined(options.exposedHeaders) : null,
+    allowMethods: methods === null ? null : joined(methods),
+    acceptedMethods: methods === null || methods.includes('*') ? null : new Set([...SAFELISTED_METHODS, ...methods]),
+    allowHeaders,
+    allowHeadersLower: allowHeaders === null ? null : internalize(allowHeaders.toLowerCase()),
     preflightVary: preflightVary(varyOrigin, options.allowedHeaders === null),
-    maxAge: options.maxAge === null ? null : String(options.maxAge),
-    cacheControl: options.cacheControl,
+    maxAge: options.maxAge === null ? null : internalize(String(options.maxAge)),
+    cacheControl: options.cacheControl === null ? null : internalize(options.cacheControl),
     preflightContinue: options.preflightContinue,
     strictPreflight: options.strictPreflight,
     successStatus: options.optionsSuccessStatus,
