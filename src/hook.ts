@@ -47,8 +47,12 @@ function judgePreflight (scope: Scope, request: FastifyRequest, reply: FastifyRe
     judgeRoute(scope, request, reply, payload, true, canAnswer, next)
     return
   }
-  const target = registry.uniform ? null : registry.findForPreflight(request.headers['access-control-request-method'] as string, request.url)
-  decide(scope, target, request, reply, payload, true, canAnswer, next)
+  decide(scope, preflightTarget(registry, request), request, reply, payload, true, canAnswer, next)
+}
+
+/** The route that serves the preflight's requested method on its path; none needed while every route shares one policy. */
+function preflightTarget (registry: Registry, request: FastifyRequest): RouteSlot | null {
+  return registry.uniform ? null : registry.findForPreflight(request.headers['access-control-request-method'] as string, request.url)
 }
 
 /** Judges by the slot of the route the request landed on, which also says which registration owns it. */
@@ -64,9 +68,7 @@ function judgeRoute (scope: Scope, request: FastifyRequest, reply: FastifyReply,
     next(null, payload)
     return
   }
-  const target = preflight && !registry.uniform
-    ? registry.findForPreflight(request.headers['access-control-request-method'] as string, request.url)
-    : slot ?? null
+  const target = preflight ? preflightTarget(registry, request) : slot ?? null
   decide(scope, target, request, reply, payload, preflight, canAnswer, next)
 }
 

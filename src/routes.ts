@@ -98,7 +98,7 @@ export class Registry {
   }
 
   /** The slot of the route that serves `method` on the request's path, if any. */
-  find (method: string, url: string): RouteSlot | null {
+  private find (method: string, url: string): RouteSlot | null {
     const found = this.router.find(method as FindMyWay.HTTPMethod, url)
     return found === null ? null : found.store as RouteSlot
   }

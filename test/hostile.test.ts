@@ -1,5 +1,6 @@
 import { test } from 'tap'
 import { build, corsHeaders, PARTNER, preflight } from './helpers/app.js'
+import { isToken } from '../src/tokens.js'
 
 const COMMAS = ','.repeat(15 * 1024)
 const JUNK_ORIGIN = 'https://' + 'a'.repeat(15 * 1024) + '.example'
@@ -84,4 +85,19 @@ test('Access-Control-Request-Headers is reflected exactly when it is a token lis
   }
   // Both outcomes are exercised, not only refusals.
   t.ok(reflected >= 10 && reflected < cases.length - 100, `${reflected} of ${cases.length} reflected`)
+})
+
+test('method and header names are checked as 1*tchar, the same table the list scanner uses', async (t) => {
+  const TOKEN_GRAMMAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+  const cases = ['', 'GET', 'PO ST', 'x-é', 'Bad:Name', "a!#$%&'*+-.^_`|~9", '\u00ff', 'x\t', '(x)']
+  let seed = 11
+  const next = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed }
+  const alphabet = ['a', 'Z', '9', '-', '~', ',', ' ', ':', '"', 'é', '\u0100']
+  for (let i = 0; i < 200; i++) cases.push(Array.from({ length: next() % 6 }, () => alphabet[next() % alphabet.length]).join(''))
+  let accepted = 0
+  for (const value of cases) {
+    if (isToken(value)) accepted++
+    t.equal(isToken(value), TOKEN_GRAMMAR.test(value), JSON.stringify(value))
+  }
+  t.ok(accepted >= 10 && accepted < cases.length - 50, `${accepted} of ${cases.length} accepted`)
 })
