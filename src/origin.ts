@@ -20,12 +20,95 @@ export type StaticRule = Exclude<OriginRule, { kind: 'dynamic' }>
 /** Longer Origin values are never matched or reflected: bounded work per request (SPEC 3.10). */
 export const MAX_ORIGIN_LENGTH = 512
 
-// A serialized origin as browsers send it: lower-case scheme and host, optional port.
-const SERIALIZED_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9._~-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/
+const CHAR_PLUS = 43
+const CHAR_DASH = 45
+const CHAR_DOT = 46
+const CHAR_SLASH = 47
+const CHAR_0 = 48
+const CHAR_9 = 57
+const CHAR_COLON = 58
+const CHAR_BRACKET_OPEN = 91
+const CHAR_BRACKET_CLOSE = 93
+const CHAR_UNDERSCORE = 95
+const CHAR_A = 97
+const CHAR_F = 102
+const CHAR_Z = 122
+const CHAR_TILDE = 126
+
+const isLowerAlpha = (c: number): boolean => c >= CHAR_A && c <= CHAR_Z
+const isDigit = (c: number): boolean => c >= CHAR_0 && c <= CHAR_9
+/** A character of a registered-name host as browsers serialize it: `[a-z0-9._~-]`. */
+const isHostChar = (c: number): boolean =>
+  isLowerAlpha(c) || isDigit(c) || c === CHAR_DOT || c === CHAR_DASH || c === CHAR_UNDERSCORE || c === CHAR_TILDE
+
+// The pieces of a serialized origin as browsers send it: `scheme://host[:port]` with a
+// lower-case scheme (`[a-z][a-z0-9+.-]*`), a host of `[a-z0-9._~-]` or an IPv6 literal in
+// brackets (`[0-9a-f:.]`), a port of 1 to 5 digits, at most MAX_ORIGIN_LENGTH characters.
+// Each piece is one pass over its characters and allocates nothing.
+
+/** Where the host starts (after `://`), or -1 when the scheme is not well-formed. */
+function hostStartOf (origin: string): number {
+  if (origin.length > MAX_ORIGIN_LENGTH || !isLowerAlpha(origin.charCodeAt(0))) return -1
+  let i = 1
+  for (; i < origin.length; i++) {
+    const c = origin.charCodeAt(i)
+    if (c === CHAR_COLON) break
+    if (!isLowerAlpha(c) && !isDigit(c) && c !== CHAR_PLUS && c !== CHAR_DASH && c !== CHAR_DOT) return -1
+  }
+  return origin.charCodeAt(i + 1) === CHAR_SLASH && origin.charCodeAt(i + 2) === CHAR_SLASH ? i + 3 : -1
+}
+
+/** Where the host ends: at the colon of a trailing 1-5 digit port, else at the end (read from the right). */
+function hostEndOf (origin: string, start: number): number {
+  let i = origin.length - 1
+  while (i >= start && isDigit(origin.charCodeAt(i))) i--
+  const digits = origin.length - 1 - i
+  return digits >= 1 && digits <= 5 && i > start && origin.charCodeAt(i) === CHAR_COLON ? i : origin.length
+}
+
+/** True when `start`..`end` is `[` IPv6 characters `]`. */
+function isIpv6Host (origin: string, start: number, end: number): boolean {
+  if (end - start < 3 || origin.charCodeAt(end - 1) !== CHAR_BRACKET_CLOSE) return false
+  for (let i = start + 1; i < end - 1; i++) {
+    const c = origin.charCodeAt(i)
+    if (!isDigit(c) && !(c >= CHAR_A && c <= CHAR_F) && c !== CHAR_COLON && c !== CHAR_DOT) return false
+  }
+  return true
+}
+
+/** True when `start`..`end` is a non-empty run of registered-name characters. */
+function isNameHost (origin: string, start: number, end: number): boolean {
+  if (end === start) return false
+  for (let i = start; i < end; i++) {
+    if (!isHostChar(origin.charCodeAt(i))) return false
+  }
+  return true
+}
+
+/**
+ * True when a wildcard's host can appear in an Origin header: registered-name characters in
+ * non-empty labels (a trailing dot allowed). The pattern matcher relies on it: once a host
+ * suffix equals a pattern's base, the rest of the host needs no check.
+ */
+function isPatternHost (host: string): boolean {
+  return isNameHost(host, 0, host.length) && host.charCodeAt(0) !== CHAR_DOT && !host.includes('..')
+}
+
+/**
+ * Where the host of a serialized origin starts and ends, or -1 when `origin` is not one.
+ * Both numbers packed in one (`start + end * 1024`, since both are at most 512).
+ */
+export function scanOrigin (origin: string): number {
+  const start = hostStartOf(origin)
+  if (start === -1) return -1
+  const end = hostEndOf(origin, start)
+  const wellFormed = origin.charCodeAt(start) === CHAR_BRACKET_OPEN ? isIpv6Host(origin, start, end) : isNameHost(origin, start, end)
+  return wellFormed ? start + end * 1024 : -1
+}
 
 /** True when `origin` is a well-formed serialized origin that may be reflected. */
 export function isReflectable (origin: string): boolean {
-  return origin.length <= MAX_ORIGIN_LENGTH && SERIALIZED_ORIGIN.test(origin)
+  return scanOrigin(origin) !== -1
 }
 
 const NOT_ALLOWED = { kind: 'none' } as const
@@ -91,6 +174,9 @@ export function parseConfiguredOrigin (raw: string): Parsed {
   }
   if (anyPort && url.port !== '') {
     return { kind: 'error', message: `${JSON.stringify(raw)} names two ports` }
+  }
+  if ((subdomains || anyPort) && !url.hostname.startsWith('[') && !isPatternHost(url.hostname)) {
+    return { kind: 'error', message: `${JSON.stringify(raw)} would never match: browsers send hosts of letters, digits, '.', '-', '_' and '~' in non-empty labels (${JSON.stringify(url.hostname)} is not one)` }
   }
   const prefix = internalize(`${protocol}://`)
   if (subdomains) {
@@ -182,7 +268,8 @@ function stripStatefulFlags (re: RegExp): RegExp {
 /**
  * One closure for the whole list: a Set lookup for exact origins, then the wildcard
  * index (looked up by host suffix, so its cost does not grow with the number of patterns),
- * then the RegExps in order.
+ * then the RegExps in order. Only well-formed origins reach patterns and RegExps: junk
+ * such as two origins joined by a comma never matches.
  */
 function buildMatcher (
   exact: ReadonlySet<string>,
@@ -190,14 +277,19 @@ function buildMatcher (
   patterns: ReadonlyMap<string, readonly Pattern[]>,
   regexps: readonly RegExp[]
 ): (origin: string) => boolean {
+  const hasExact = exact.size > 0
   const hasPatterns = patterns.size > 0 || anyPort.size > 0
   // A plain list needs nothing but the Set: a miss costs no well-formedness check.
   if (!hasPatterns && regexps.length === 0) return (origin) => exact.has(origin)
+  if (regexps.length === 0) {
+    return hasExact
+      ? (origin) => exact.has(origin) || matchesPattern(origin, anyPort, patterns)
+      : (origin) => matchesPattern(origin, anyPort, patterns)
+  }
   return function matchesOrigin (origin: string): boolean {
-    if (exact.has(origin)) return true
-    // Only well-formed origins reach patterns and RegExps: junk such as two origins joined by a comma never matches.
-    if (!isReflectable(origin)) return false
+    if (hasExact && exact.has(origin)) return true
     if (hasPatterns && matchesPattern(origin, anyPort, patterns)) return true
+    if (!isReflectable(origin)) return false
     for (let i = 0; i < regexps.length; i++) {
       if (regexps[i].test(origin)) return true
     }
@@ -205,31 +297,47 @@ function buildMatcher (
   }
 }
 
-const CHAR_DOT = 46
-const CHAR_BRACKET = 91
-
-/** Matches `origin` against port wildcards and subdomain patterns without building arrays. */
+/**
+ * Matches `origin` against port wildcards and subdomain patterns in one pass over its host,
+ * checking that it is well-formed on the way. Each host suffix that starts after a dot
+ * ('a.b.example.com' → 'b.example.com', 'example.com', 'com') is looked up (one slice
+ * each); when one is a pattern's base, the rest of the host is that base, which
+ * registration checked (isPatternHost), so the answer is known.
+ */
 function matchesPattern (
   origin: string,
   anyPort: ReadonlySet<string>,
   patterns: ReadonlyMap<string, readonly Pattern[]>
 ): boolean {
-  const hostStart = origin.indexOf('://') + 3
-  if (origin.charCodeAt(hostStart) === CHAR_BRACKET) return false // IPv6 literals have no subdomains
-  const colon = origin.indexOf(':', hostStart)
-  const hostEnd = colon === -1 ? origin.length : colon
-  if (colon !== -1 && anyPort.has(origin.slice(0, colon))) return true
-  // Try each proper suffix of the host that starts after a dot: 'a.b.example.com' → 'b.example.com', 'example.com', 'com'.
-  for (let dot = origin.indexOf('.', hostStart); dot !== -1 && dot < hostEnd; dot = origin.indexOf('.', dot + 1)) {
-    if (dot === hostStart || origin.charCodeAt(dot - 1) === CHAR_DOT) return false // empty label
-    const list = patterns.get(origin.slice(dot + 1, hostEnd))
-    if (list === undefined) continue
-    for (let i = 0; i < list.length; i++) {
-      const pattern = list[i]
-      if (pattern.prefix.length !== hostStart || !origin.startsWith(pattern.prefix)) continue
-      if (pattern.portSuffix === null) return true
-      if (pattern.portSuffix === '' ? colon === -1 : origin.length - hostEnd === pattern.portSuffix.length && origin.endsWith(pattern.portSuffix)) return true
+  const start = hostStartOf(origin)
+  if (start === -1) return false
+  const end = hostEndOf(origin, start)
+  const hasPort = end < origin.length
+  if (origin.charCodeAt(start) === CHAR_BRACKET_OPEN) {
+    // IPv6 literals have no subdomains; only a port wildcard can match them.
+    return hasPort && isIpv6Host(origin, start, end) && anyPort.has(origin.slice(0, end))
+  }
+  for (let i = start; i < end; i++) {
+    const c = origin.charCodeAt(i)
+    if (c !== CHAR_DOT) {
+      if (!isHostChar(c)) return false
+      continue
     }
+    if (i === start || origin.charCodeAt(i - 1) === CHAR_DOT) return false // empty label
+    if (matchesSuffix(origin, start, i + 1, end, patterns)) return true
+  }
+  return end > start && hasPort && anyPort.has(origin.slice(0, end))
+}
+
+/** True when a pattern over the host suffix `from`..`end` fits the origin's scheme and port. */
+function matchesSuffix (origin: string, start: number, from: number, end: number, patterns: ReadonlyMap<string, readonly Pattern[]>): boolean {
+  const list = patterns.get(origin.slice(from, end))
+  if (list === undefined) return false
+  for (let i = 0; i < list.length; i++) {
+    const pattern = list[i]
+    if (pattern.prefix.length !== start || !origin.startsWith(pattern.prefix)) continue
+    if (pattern.portSuffix === null) return true
+    if (pattern.portSuffix === '' ? end === origin.length : origin.length - end === pattern.portSuffix.length && origin.endsWith(pattern.portSuffix)) return true
   }
   return false
 }

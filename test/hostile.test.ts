@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import { build, corsHeaders, PARTNER, preflight } from './helpers/app.js'
 import { isToken } from '../src/tokens.js'
+import { compileStaticOrigin, MAX_ORIGIN_LENGTH, scanOrigin } from '../src/origin.js'
 
 const COMMAS = ','.repeat(15 * 1024)
 const JUNK_ORIGIN = 'https://' + 'a'.repeat(15 * 1024) + '.example'
@@ -100,4 +101,89 @@ test('method and header names are checked as 1*tchar, the same table the list sc
     t.equal(isToken(value), TOKEN_GRAMMAR.test(value), JSON.stringify(value))
   }
   t.ok(accepted >= 10 && accepted < cases.length - 50, `${accepted} of ${cases.length} accepted`)
+})
+
+// A serialized origin as browsers send it, as a regular expression: the reference the one-pass
+// scanner in src/origin.ts (used by origin: true and by patterns and RegExps) is checked against.
+const SERIALIZED_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9._~-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/
+
+test('origins are scanned as the serialized-origin grammar, host bounds included', async (t) => {
+  const cases = ['', 'https://a.example', 'http://[::1]:8080', 'https://', 'https://:443', 'https://[]', 'https://[::1', 'http://[::1]x',
+    'https://a.example:', 'https://a.example:123456', 'a+b.c-d://x', '1a://x', 'https:/a', 'https:a', 'https//a', 'https://a_b~c.example',
+    'https://A.example', 'https://a.example/', 'https://a.example, https://b.example', 'https://' + 'a'.repeat(MAX_ORIGIN_LENGTH)]
+  // Plus strings built from pieces that reach every state of the scanner.
+  let seed = 13
+  // The high bits: a power-of-two LCG's low bits repeat with a short period.
+  const next = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) }
+  const pick = <T>(items: T[]): T => items[next() % items.length]
+  const schemes = ['https://', 'https://', 'http://', 'a+b.c-d://', 'ws://', 'H://', '1a://', 'https:/', 'https:', '', 'h t://']
+  const hostChars = ['a', 'z', '0', '9', '.', '-', '_', '~']
+  const ipv6Chars = ['0', 'f', ':', '.']
+  const junkChars = ['g', ':', '[', ']', 'A', ' ', ',', '/', 'é']
+  const ports = ['', '', ':', ':1', ':8080', ':12345', ':123456', ':a', '::1', '/']
+  for (let i = 0; i < 400; i++) {
+    const ipv6 = next() % 4 === 0
+    const host = Array.from({ length: next() % 7 }, () => pick(next() % 10 === 0 ? junkChars : ipv6 ? ipv6Chars : hostChars)).join('')
+    cases.push(pick(schemes) + (ipv6 ? `[${host}]` : host) + pick(ports))
+  }
+  let accepted = 0
+  for (const value of cases) {
+    const scanned = scanOrigin(value)
+    const expected = value.length <= MAX_ORIGIN_LENGTH && SERIALIZED_ORIGIN.test(value)
+    t.equal(scanned !== -1, expected, JSON.stringify(value))
+    if (!expected) continue
+    accepted++
+    // The host runs from after '://' to the port's colon, or to the end.
+    const start = value.indexOf('://') + 3
+    const end = /:[0-9]+$/.test(value.slice(start)) && !value.endsWith(']') ? value.lastIndexOf(':') : value.length
+    t.equal(scanned, start + end * 1024, `${JSON.stringify(value)}: host bounds`)
+  }
+  t.ok(accepted >= 40 && accepted < cases.length - 100, `${accepted} of ${cases.length} accepted`)
+})
+
+test('origin: true reflects only what the scanner accepts', async (t) => {
+  const app = await build({ origin: true })
+  for (const [origin, reflected] of [['http://[::1]:8080', true], ['https://a_b~c.example', true], ['https://a.example:', false], ['https://[]', false], ['a+b://x', true]] as const) {
+    const res = await app.inject({ url: '/items', headers: { origin } })
+    t.equal(res.headers['access-control-allow-origin'], reflected ? origin : undefined, origin)
+  }
+})
+
+test('wildcard patterns match exactly what their grammar allows, junk included', async (t) => {
+  const { rule } = compileStaticOrigin(['https://*.example.com', 'http://localhost:*', 'http://[::1]:*', 'http://*.example.com:8080'], 'origin')
+  if (rule.kind !== 'match') throw new Error('a list compiles to a matcher')
+  // The same patterns as regular expressions over the serialized-origin grammar (labels non-empty).
+  const reference = [
+    /^https:\/\/(?:[a-z0-9_~-]+\.)+example\.com$/,
+    /^http:\/\/localhost:[0-9]{1,5}$/,
+    /^http:\/\/\[::1\]:[0-9]{1,5}$/,
+    /^http:\/\/(?:[a-z0-9_~-]+\.)+example\.com:8080$/
+  ]
+  const cases = ['https://a.example.com', 'https://a.b.example.com', 'https://.example.com', 'https://a..example.com', 'https://a.example.com.',
+    'https://example.com', 'https://a.example.com:443', 'http://localhost:3000', 'http://localhost', 'http://localhost:', 'http://[::1]:5173',
+    'http://[::1]', 'http://[::2]:80', 'http://a.example.com:8080', 'http://a.example.com', 'https://a,b.example.com', 'https://A.example.com',
+    'https://a.example.com, https://b.example.com', 'https://x.' + 'a'.repeat(MAX_ORIGIN_LENGTH) + '.example.com', 'https://a_b~c.example.com']
+  let seed = 17
+  const next = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) }
+  const pick = <T>(items: T[]): T => items[next() % items.length]
+  // Origins built to match one of the patterns, half of them then broken by one character.
+  const shapes = [
+    (): string => `https://${pick(['a', 'b-1', 'x_y', 'a.b'])}.example.com`,
+    (): string => `http://localhost:${pick(['3000', '80', '65535', '123456', ''])}`,
+    (): string => `http://[${pick(['::1', '::2', '::1:', ''])}]:${pick(['5173', '1'])}`,
+    (): string => `http://${pick(['a', 'a.b'])}.example.com:${pick(['8080', '8081'])}`
+  ]
+  const junk = ['.', ':', '/', 'A', ',', ' ', '[', ']', 'é', '']
+  for (let i = 0; i < 500; i++) {
+    const origin = pick(shapes)()
+    const at = next() % (origin.length + 1)
+    cases.push(next() % 2 === 0 ? origin : origin.slice(0, at) + pick(junk) + origin.slice(at + next() % 2))
+  }
+  let matched = 0
+  for (const origin of cases) {
+    const expected = origin.length <= MAX_ORIGIN_LENGTH && reference.some((re) => re.test(origin))
+    if (expected) matched++
+    t.equal(rule.matches(origin), expected, JSON.stringify(origin))
+  }
+  t.ok(matched >= 40 && matched < cases.length - 100, `${matched} of ${cases.length} matched`)
 })

@@ -150,6 +150,11 @@ test('wildcards in unsupported places are refused', async (t) => {
   t.match(error.message, /origin\[4\]: "https:\/\/a\.example:80:\*" names two ports/)
 })
 
+test('a wildcard over a host no browser sends is refused instead of never matching', async (t) => {
+  const error = await registrationError({ origin: ['https://*.a!b.example', 'https://*..a.example', 'http://a$b:*', 'https://*.a..b.example'] })
+  for (let i = 0; i < 4; i++) t.match(error.message, new RegExp(`origin\\[${i}\\]: .* would never match: browsers send hosts of letters`))
+})
+
 test('an empty origin list is refused', async (t) => {
   const error = await registrationError({ origin: [[]] })
   t.match(error.message, /origin: an empty list allows no origin; use origin: false/)

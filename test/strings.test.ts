@@ -8,3 +8,12 @@ test('internalize returns the same text, whatever its shape', async (t) => {
     t.equal(internalize(text), text, JSON.stringify(text))
   }
 })
+
+test('internalize keeps nothing between calls', async (t) => {
+  // Each call sees only its own key: a leftover key (named or index-like) would be returned instead.
+  t.equal(internalize('600'), '600')
+  t.equal(internalize('https://a.example'), 'https://a.example')
+  t.equal(internalize('1'), '1')
+  t.equal(internalize('__proto__'), '__proto__')
+  t.equal(internalize('b'), 'b')
+})

@@ -37,6 +37,19 @@ test('http://localhost:* matches any port on that host only', async (t) => {
   t.equal(await allowed(['http://localhost:*'], 'http://localhost'), false, 'a port wildcard needs a port')
 })
 
+test("a pattern base may end in a dot or hold '_' and '~', as hosts browsers send", async (t) => {
+  t.equal(await allowed('https://*.example.com.', 'https://a.example.com.'), true)
+  t.equal(await allowed('https://*.example.com.', 'https://a.example.com'), false)
+  t.equal(await allowed('https://*.a_b~c.example', 'https://x.a_b~c.example'), true)
+})
+
+test('a port wildcard on an IPv6 literal matches that address on any port', async (t) => {
+  t.equal(await allowed('http://[::1]:*', 'http://[::1]:3000'), true)
+  t.equal(await allowed('http://[::1]:*', 'http://[::1]'), false, 'a port wildcard needs a port')
+  t.equal(await allowed('http://[::1]:*', 'http://[::2]:3000'), false)
+  t.equal(await allowed('http://[::1]:*', 'https://[::1]:3000'), false)
+})
+
 test('https://*.example.com:* matches subdomains on any port', async (t) => {
   t.equal(await allowed('https://*.example.com:*', 'https://a.example.com:8443'), true)
   t.equal(await allowed('https://*.example.com:*', 'https://a.example.com'), true)
