@@ -48,16 +48,25 @@ function listHas (list: string, item: string): boolean {
   return false
 }
 
+/** `list.includes(value)` as a loop of comparisons: the request's value is never hashed. */
+function includesString (list: readonly string[], value: string): boolean {
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === value) return true
+  }
+  return false
+}
+
 /**
  * Checks the preflight's requested method and headers against what the policy will
  * answer; returns the 403 reason when the browser would refuse anyway, or null.
  */
 export function checkRequested (request: FastifyRequest, policy: Policy, allowMethods: string): string | null {
   const method = request.headers['access-control-request-method'] as string
-  // A policy with a fixed list answers from a Set; 'auto' and '*' check the joined list.
+  // A policy with a fixed list compares with its few names (no hashing of the request's
+  // value); 'auto' and '*' check the joined list.
   const accepted = policy.acceptedMethods
   const allowed = accepted !== null
-    ? accepted.has(method)
+    ? includesString(accepted, method)
     : (allowMethods === '*' && !policy.credentials) || SAFELISTED_METHODS.has(method) || listHas(allowMethods, method)
   if (!allowed) {
     if (explaining(request)) explain(request, 'method', `the preflight for ${method} ${request.url} from ${request.headers.origin}: ${method} is not in methods (${allowMethods === '' ? 'none' : allowMethods})`, `add '${method}' to methods (or this route's config.cors.methods) if it should be allowed`)

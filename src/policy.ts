@@ -20,7 +20,7 @@ export interface Policy {
   /** Null: `methods: 'auto'`, looked up per path in the route registry. */
   readonly allowMethods: string | null
   /** Methods a preflight may ask for (the safelisted ones and `methods`); null for 'auto' or '*'. */
-  readonly acceptedMethods: ReadonlySet<string> | null
+  readonly acceptedMethods: readonly string[] | null
   /** Null: reflect the request's Access-Control-Request-Headers. */
   readonly allowHeaders: string | null
   /** `allowHeaders` lower-cased, for checking requested header names. */
@@ -58,7 +58,7 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     credentials: options.credentials,
     exposeHeaders: options.exposedHeaders.length > 0 ? joined(options.exposedHeaders) : null,
     allowMethods: methods === null ? null : joined(methods),
-    acceptedMethods: methods === null || methods.includes('*') ? null : new Set([...SAFELISTED_METHODS, ...methods]),
+    acceptedMethods: methods === null || methods.includes('*') ? null : [...new Set([...SAFELISTED_METHODS, ...methods])],
     allowHeaders,
     allowHeadersLower: allowHeaders === null ? null : internalize(allowHeaders.toLowerCase()),
     preflightVary: preflightVary(varyOrigin, options.allowedHeaders === null),

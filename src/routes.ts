@@ -49,7 +49,7 @@ export class Registry {
   private readonly methodsByUrl = new Map<string, Set<string>>()
   private readonly allowMethodsByUrl = new Map<string, string>()
   private readonly optionsRoutes = new Set<string>()
-  private readonly preflightCache = new Map<string, Map<string, RouteSlot | null>>()
+  private readonly preflightCache = new Map<string, PreflightEntry>()
   private reader: ConfigReader | null = null
   private registrations = 0
   /**
@@ -104,23 +104,29 @@ export class Registry {
   }
 
   /**
-   * `find` for preflights, remembered per requested method and URL: browsers preflight the
-   * same few pairs over and over. Both keys come from the request, so the cache is bounded
-   * (cleared when full, long URLs not kept) and work per request stays bounded.
+   * `find` for preflights, remembered per URL and requested method: browsers preflight the
+   * same few pairs over and over. Found by URL (one hash), then the method by comparison
+   * among the few asked for on that URL, so the method is never hashed. Both keys come from
+   * the request, so the cache is bounded (cleared when full, long keys not kept) and work
+   * per request stays bounded.
    */
   findForPreflight (method: string, url: string): RouteSlot | null {
-    let byUrl = this.preflightCache.get(method)
-    if (byUrl === undefined) {
-      if (this.preflightCache.size >= PREFLIGHT_CACHE_METHODS) this.preflightCache.clear()
-      this.preflightCache.set(method, byUrl = new Map())
-    }
-    let slot = byUrl.get(url)
-    if (slot === undefined) {
-      slot = this.find(method, url)
-      if (url.length <= PREFLIGHT_CACHE_URL_LENGTH) {
-        if (byUrl.size >= PREFLIGHT_CACHE_URLS) byUrl.clear()
-        byUrl.set(url, slot)
+    let entry = this.preflightCache.get(url)
+    if (entry !== undefined) {
+      const methods = entry.methods
+      for (let i = 0; i < methods.length; i++) {
+        if (methods[i] === method) return entry.slots[i]
       }
+    }
+    const slot = this.find(method, url)
+    if (url.length <= PREFLIGHT_CACHE_URL_LENGTH && method.length <= PREFLIGHT_CACHE_METHOD_LENGTH) {
+      if (entry === undefined || entry.methods.length >= PREFLIGHT_CACHE_METHODS) {
+        if (entry === undefined && this.preflightCache.size >= PREFLIGHT_CACHE_URLS) this.preflightCache.clear()
+        entry = { methods: [], slots: [] }
+        this.preflightCache.set(url, entry)
+      }
+      entry.methods.push(method)
+      entry.slots.push(slot)
     }
     return slot
   }
@@ -152,10 +158,17 @@ export class Registry {
   }
 }
 
-// Bounds of the preflight lookup cache: distinct requested methods, URLs per method, URL length.
-const PREFLIGHT_CACHE_METHODS = 16
+// Bounds of the preflight lookup cache: URLs, requested methods per URL, and the length of each.
 const PREFLIGHT_CACHE_URLS = 512
+const PREFLIGHT_CACHE_METHODS = 16
 const PREFLIGHT_CACHE_URL_LENGTH = 256
+const PREFLIGHT_CACHE_METHOD_LENGTH = 32
+
+/** The requested methods seen for one URL and the slot each resolved to, index by index. */
+interface PreflightEntry {
+  readonly methods: string[]
+  readonly slots: Array<RouteSlot | null>
+}
 
 /** find-my-way stores the path '*' as '/*'; compare catch-all paths in that form. */
 function routerPath (url: string): string {
