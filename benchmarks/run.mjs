@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import autocannon from 'autocannon'
-import { IMPLEMENTATIONS, SCENARIOS } from './scenarios.mjs'
+import { IMPLEMENTATIONS, implementationsOf, SCENARIOS } from './scenarios.mjs'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 const DURATION = Number(process.env.BENCH_DURATION ?? 3)
@@ -58,7 +58,8 @@ function ask (port, request) {
 // every scenario with exactly fastify-corsica's status and headers.
 async function checkSameResponses (name) {
   const answers = {}
-  for (const implementation of ['hand', 'corsica']) {
+  const implementations = ['hand', 'corsica', ...implementationsOf(name).filter((implementation) => implementation === 'corsica-3')]
+  for (const implementation of implementations) {
     const { child, port } = await startServer(implementation, name)
     try {
       answers[implementation] = await ask(port, SCENARIOS[name].request)
@@ -67,7 +68,9 @@ async function checkSameResponses (name) {
       await once(child, 'exit')
     }
   }
-  if (answers.hand !== answers.corsica) throw new Error(`${name}: the hand-written floor answers ${answers.hand}, fastify-corsica ${answers.corsica}`)
+  for (const implementation of implementations) {
+    if (answers[implementation] !== answers.corsica) throw new Error(`${name}: ${implementation} answers ${answers[implementation]}, fastify-corsica ${answers.corsica}`)
+  }
 }
 
 function median (values) {
@@ -84,14 +87,15 @@ const busy = []
 for (let round = 1; round <= ROUNDS; round++) {
   for (const name of scenarioNames) {
     const request = SCENARIOS[name].request
+    const implementations = implementationsOf(name)
     // Fresh processes every round, so one unlucky process layout cannot decide a scenario.
     const servers = []
     try {
-      await Promise.all(IMPLEMENTATIONS.map(async (implementation) => { servers.push({ implementation, ...await startServer(implementation, name) }) }))
-      servers.sort((a, b) => IMPLEMENTATIONS.indexOf(a.implementation) - IMPLEMENTATIONS.indexOf(b.implementation))
+      await Promise.all(implementations.map(async (implementation) => { servers.push({ implementation, ...await startServer(implementation, name) }) }))
+      servers.sort((a, b) => implementations.indexOf(a.implementation) - implementations.indexOf(b.implementation))
       // Warm-up: the JIT settles only after a second set of connections has been seen.
       for (let i = 0; i < 2; i++) await Promise.all(servers.map(({ port }) => load(port, request, 1)))
-      // Measured head to head: all four servers share one core and are loaded at once, so the
+      // Measured head to head: all the servers share one core and are loaded at once, so the
       // machine's slow and fast spells hit them alike; each gets an equal share of the core,
       // so its requests/s is inversely proportional to its CPU cost per request.
       const before = await Promise.all(servers.map(({ child }) => serverCpu(child)))
@@ -130,9 +134,13 @@ for (const name of scenarioNames) {
   cpuRows.push(`| ${name} | ${c.bare.toFixed(2)} | ${cpuCell('hand')} | ${cpuCell('fastify-cors')} | ${cpuCell('corsica')} |`)
 }
 
-// Lookup cost must not grow with the list: the large lists against the 3-origin list, same request shape.
-const sizeRows = ['1,000 origins GET', '50 patterns GET'].filter((name) => scenarioNames.includes(name) && scenarioNames.includes('allowed GET')).map((name) =>
-  `| ${name} | ${pct(median(samples.get(`${name}|corsica`)) / median(samples.get('allowed GET|corsica')))} | ${pct(median(samples.get(`${name}|fastify-cors`)) / median(samples.get('allowed GET|fastify-cors')))} |`)
+// Lookup cost must not grow with the list: the large list against a list of 3 allowing the same
+// origin, both fastify-corsica, measured in the same rounds.
+const sizeRows = scenarioNames.filter((name) => implementationsOf(name).includes('corsica-3')).map((name) => {
+  const large = samples.get(`${name}|corsica`)
+  const three = samples.get(`${name}|corsica-3`)
+  return `| ${name} | ${Math.round(median(large))} | ${Math.round(median(three))} | ${pct(median(large) / median(three))} (${pct(median(large.map((rps, i) => rps / three[i])))}) |`
+})
 
 function pct (ratio) {
   const value = (ratio - 1) * 100
@@ -143,12 +151,12 @@ const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU'
 const report = `# Benchmark results
 
 ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores (${cpuModel}), ${ROUNDS} rounds of ${DURATION} s per scenario.
-Each round starts the four servers afresh (one process each${pin ? ', all pinned to core 0' : ''}), warms each up alone,
-then loads all four at once with autocannon (20 connections, pipelining 10 per server) from this
+Each round starts the servers afresh (four, five in the large-list scenarios; one process each${pin ? ', all pinned to core 0' : ''}),
+warms them up for 2 × 1 s, then loads them all at once with autocannon (20 connections, pipelining 10 per server) from this
 process${pin ? ' on core 1' : ''}. Sharing one core, the servers get equal CPU time, so requests/s is inversely
-proportional to CPU cost per request, and the machine's slow and fast spells hit all four alike.
+proportional to CPU cost per request, and the machine's slow and fast spells hit them all alike.
 The servers' core was busy ${(median(busy) * 100).toFixed(0)}% (median over the rounds): the load generator kept up.
-Absolute requests/s are per server while four share one core; the ratios are what carry over.
+Absolute requests/s are per server while they share one core; the ratios are what carry over.
 
 The floor is the least code that sends fastify-corsica's exact status and headers (route-level
 \`onRequest\` hooks with the values hard-coded, preflights on an \`OPTIONS *\` catch-all like
@@ -170,10 +178,13 @@ ratios (each round runs the implementations back to back, so slow spells of the 
 ${sizeRows.length === 0
   ? ''
   : `
-## Large origin lists against the 3-origin list (median requests/s)
+## Large origin lists against a list of 3 (fastify-corsica, median requests/s)
 
-| scenario | fastify-corsica | @fastify/cors |
-|---|---|---|
+The large-list scenarios run a fifth server in the same rounds: fastify-corsica with the same
+options but a list of 3 origins that includes the requesting one.
+
+| scenario | large list | list of 3 | large vs 3 (paired) |
+|---|---|---|---|
 ${sizeRows.join('\n')}
 `}
 ## Server CPU per request, µs (median; added over bare Fastify)

@@ -27,6 +27,10 @@ switch (implementation) {
   case 'corsica':
     await app.register(corsPlugin, options)
     break
+  case 'corsica-3':
+    // The large-list scenarios' baseline: the same options with a list of 3 that allows the same origin.
+    await app.register(corsPlugin, { ...options, origin: scenario.threeOrigins })
+    break
   default:
     throw new Error(`unknown implementation ${implementation}`)
 }
