@@ -50,6 +50,9 @@ export class Registry {
   private readonly allowMethodsByUrl = new Map<string, string>()
   private readonly optionsRoutes = new Set<string>()
   private readonly preflightCache = new Map<string, PreflightEntry>()
+  /** The URL of the last preflight found in the cache, and its entry. */
+  private lastUrl = ''
+  private lastEntry: PreflightEntry | undefined = undefined
   private reader: ConfigReader | null = null
   private registrations = 0
   /**
@@ -95,6 +98,7 @@ export class Registry {
     }
     this.allowMethodsByUrl.delete(url)
     this.preflightCache.clear()
+    this.lastEntry = undefined
   }
 
   /** The slot of the route that serves `method` on the request's path, if any. */
@@ -111,8 +115,12 @@ export class Registry {
    * per request stays bounded.
    */
   findForPreflight (method: string, url: string): RouteSlot | null {
-    let entry = this.preflightCache.get(url)
+    // The last URL is compared whole first: hashing a fresh string costs more.
+    let entry = url === this.lastUrl ? this.lastEntry : undefined
+    if (entry === undefined) entry = this.preflightCache.get(url)
     if (entry !== undefined) {
+      this.lastUrl = url
+      this.lastEntry = entry
       const methods = entry.methods
       for (let i = 0; i < methods.length; i++) {
         if (methods[i] === method) return entry.slots[i]
@@ -124,6 +132,8 @@ export class Registry {
         if (entry === undefined && this.preflightCache.size >= PREFLIGHT_CACHE_URLS) this.preflightCache.clear()
         entry = { methods: [], slots: [] }
         this.preflightCache.set(url, entry)
+        this.lastUrl = url
+        this.lastEntry = entry
       }
       entry.methods.push(method)
       entry.slots.push(slot)

@@ -35,6 +35,9 @@ const AFTER_COMMA = 3
  * 15 KiB header costs one linear scan (SPEC 3.10).
  */
 export function isTokenList (value: string): boolean {
+  // Browsers send the same few lists over and over: the last valid one is compared whole
+  // (no per-character table lookups) before scanning.
+  if (value === lastTokenList) return true
   let state = 0
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i)
@@ -51,8 +54,14 @@ export function isTokenList (value: string): boolean {
       return false
     }
   }
-  return state === IN_TOKEN
+  if (state !== IN_TOKEN) return false
+  if (value.length <= LAST_TOKEN_LIST_LENGTH) lastTokenList = value
+  return true
 }
+
+// The last valid list isTokenList saw (any valid list to start with); only short ones are kept.
+let lastTokenList = 'content-type'
+const LAST_TOKEN_LIST_LENGTH = 256
 
 /** Splits `'a, b'` or `['a', 'b']` into trimmed, non-empty items. */
 export function splitList (value: string | readonly string[]): string[] {

@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { build, corsHeaders, PARTNER, preflight } from './helpers/app.js'
-import { isToken } from '../src/tokens.js'
+import { isToken, isTokenList } from '../src/tokens.js'
 import { compileStaticOrigin, MAX_ORIGIN_LENGTH, scanOrigin } from '../src/origin.js'
 
 const COMMAS = ','.repeat(15 * 1024)
@@ -86,6 +86,22 @@ test('Access-Control-Request-Headers is reflected exactly when it is a token lis
   }
   // Both outcomes are exercised, not only refusals.
   t.ok(reflected >= 10 && reflected < cases.length - 100, `${reflected} of ${cases.length} reflected`)
+})
+
+test('the last valid token list, remembered to skip rescanning, lets nothing else through', (t) => {
+  // Near misses of a list right after it was accepted, in both directions.
+  const valid = 'content-type,x-request-id'
+  const sequence: Array<[string, boolean]> = [
+    [valid, true], [valid + ',', false], [valid, true], [valid.slice(0, -1) + ';', false], ['content-type, x-request-id', true],
+    [valid, true], [' ' + valid, false], [valid + ' ', false], ['', false], [valid, true], [valid.toUpperCase(), true], ['x-a,,x-b', false]
+  ]
+  for (const [value, expected] of sequence) t.equal(isTokenList(value), expected, JSON.stringify(value))
+  // A long list is scanned every time, not kept.
+  const long = Array.from({ length: 100 }, (_, i) => `x-h${i}`).join(',')
+  t.equal(isTokenList(long), true)
+  t.equal(isTokenList(long + ','), false)
+  t.equal(isTokenList(long), true)
+  t.end()
 })
 
 test('method and header names are checked as 1*tchar, the same table the list scanner uses', async (t) => {

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import corsPlugin from '../src/index.js'
-import { selectConfigReader } from '../src/routes.js'
+import { Registry, selectConfigReader, type RouteSlot } from '../src/routes.js'
 import { build, corsHeaders, EVIL, PARTNER, preflight } from './helpers/app.js'
 
 const GLOBAL = 'https://app.example'
@@ -287,4 +287,30 @@ test('preflight resolution follows the app router settings (trailing slash, case
   await app.ready()
   t.equal((await preflight(app, '/docs/1/', PARTNER, 'PUT')).statusCode, 204)
   t.equal((await preflight(app, '/DOCS/1', GLOBAL, 'PUT')).statusCode, 403)
+})
+
+test('preflight lookups answer by route whatever the order of URLs and methods asked, and see routes added later', async (t) => {
+  const registry = new Registry(Fastify())
+  const slot = (name: string): RouteSlot => ({ owner: {}, policy: {} as never, routeCors: undefined, url: name, isOptionsRoute: false })
+  const getA = slot('GET /a')
+  const putA = slot('PUT /a')
+  const getB = slot('GET /b')
+  registry.add(['GET'], '/a', getA)
+  registry.add(['PUT'], '/a', putA)
+  registry.add(['GET'], '/b', getB)
+  const expected: Record<string, RouteSlot | null> = { 'GET /a': getA, 'PUT /a': putA, 'GET /b': getB, 'PUT /b': null, 'GET /c': null }
+  // The same questions in an order that moves between URLs, repeats them, and asks 20 unknown
+  // methods on one URL (past the 16 kept per URL) in between.
+  const asked = ['GET /a', 'GET /a', 'PUT /a', 'GET /b', 'PUT /a', 'PUT /b', 'GET /b', 'GET /c', 'GET /a', 'GET /c']
+  for (let i = 0; i < 20; i++) asked.push(`X${i} /a`, 'PUT /a', 'GET /b')
+  for (const question of asked) {
+    const [method, url] = question.split(' ')
+    t.equal(registry.findForPreflight(method, url), expected[question] ?? null, question)
+  }
+  // A route added after lookups is found (the cache starts over).
+  const deleteA = slot('DELETE /a')
+  t.equal(registry.findForPreflight('DELETE', '/a'), null)
+  registry.add(['DELETE'], '/a', deleteA)
+  t.equal(registry.findForPreflight('DELETE', '/a'), deleteA)
+  t.equal(registry.findForPreflight('PUT', '/a'), putA)
 })
