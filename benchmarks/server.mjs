@@ -38,7 +38,9 @@ switch (implementation) {
 const overrideConfig = implementation === 'bare' || implementation === 'hand' ? {} : { cors: override }
 if (implementation === 'hand') {
   const allowed = scenario.handPatternBases === undefined ? new Set(scenario.handOrigins) : handPatterns(scenario.handPatternBases)
-  const itemsHook = handWritten(allowed, 'GET, POST, PUT, DELETE', '600')
+  const itemsHook = scenario.handAsync === true
+    ? handWrittenAsync(options.origin, 'GET, POST, PUT, DELETE', '600')
+    : handWritten(allowed, 'GET, POST, PUT, DELETE', '600')
   app.get('/items', { onRequest: itemsHook }, async () => ({ ok: true }))
   app.put('/items', { onRequest: itemsHook }, async () => ({ ok: true }))
   const overrideHook = handWritten(new Set(override.origin), 'PUT', String(override.maxAge))
@@ -99,6 +101,15 @@ function handWritten (allowed, methods, maxAge) {
     reply.header('vary', 'Origin')
     reply.header('access-control-expose-headers', 'X-Total-Count')
     done()
+  }
+}
+
+// The floor for an async origin function: awaits it, then does the same as above.
+function handWrittenAsync (isAllowed, methods, maxAge) {
+  const allowedHook = handWritten({ has: () => true }, methods, maxAge)
+  const deniedHook = handWritten({ has: () => false }, methods, maxAge)
+  return function handCorsAsync (request, reply, done) {
+    isAllowed(request.headers.origin).then((ok) => (ok ? allowedHook : deniedHook)(request, reply, done), done)
   }
 }
 

@@ -105,14 +105,12 @@ export function sendPreflightAnswer (reply: FastifyReply, policy: Policy): void 
 const compiledByIdentity = new WeakMap<object, StaticRule>()
 const compiledByString = new Map<string, StaticRule>()
 const STRING_CACHE_LIMIT = 1000
-const CONSTANT_RULES: Readonly<Record<string, StaticRule>> = {
-  true: { kind: 'reflect' },
-  false: { kind: 'none' }
-}
+const REFLECT: StaticRule = { kind: 'reflect' }
+const NONE: StaticRule = { kind: 'none' }
 
 /** Validates and compiles what an origin function resolved to, like a static option (SPEC 2.1). */
 export function ruleForResult (value: unknown, credentials: boolean): StaticRule {
-  if (typeof value === 'boolean') return CONSTANT_RULES[String(value)]
+  if (typeof value === 'boolean') return value ? REFLECT : NONE
   let rule = typeof value === 'string'
     ? compiledByString.get(value)
     : typeof value === 'object' && value !== null ? compiledByIdentity.get(value) : undefined

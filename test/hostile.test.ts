@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { build, corsHeaders, PARTNER, preflight } from './helpers/app.js'
 import { isToken, isTokenList } from '../src/tokens.js'
-import { compileStaticOrigin, MAX_ORIGIN_LENGTH, scanOrigin } from '../src/origin.js'
+import { compileStaticOrigin, isReflectable, MAX_ORIGIN_LENGTH, scanOrigin } from '../src/origin.js'
 
 const COMMAS = ','.repeat(15 * 1024)
 const JUNK_ORIGIN = 'https://' + 'a'.repeat(15 * 1024) + '.example'
@@ -147,6 +147,11 @@ test('origins are scanned as the serialized-origin grammar, host bounds included
     const scanned = scanOrigin(value)
     const expected = value.length <= MAX_ORIGIN_LENGTH && SERIALIZED_ORIGIN.test(value)
     t.equal(scanned !== -1, expected, JSON.stringify(value))
+    // isReflectable remembers the last well-formed origin: asked twice, and right after a near
+    // miss of the one it remembers, it still answers as the grammar does.
+    t.equal(isReflectable(value), expected, `${JSON.stringify(value)}: reflectable`)
+    t.equal(isReflectable(value), expected, `${JSON.stringify(value)}: reflectable, asked again`)
+    t.equal(isReflectable(value + ' '), false, `${JSON.stringify(value)} and a space`)
     if (!expected) continue
     accepted++
     // The host runs from after '://' to the port's colon, or to the end.
