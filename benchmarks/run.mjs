@@ -168,7 +168,8 @@ The floor is the least code that sends fastify-corsica's exact status and header
 bare Fastify and both plugins); run.mjs checks that both answer each scenario identically before
 measuring. It reflects Access-Control-Request-Headers unchecked and checks neither the requested
 method nor existing Vary values, which fastify-corsica does. For the 50 patterns it does the same
-job by hand: a Set of the base domains, tried at each dot of a well-formed https host.
+job by hand: a Set of the base domains, tried at each dot of a well-formed https host. For the
+async origin function it awaits the same function before deciding.
 
 **Caveat:** a shared 2-core virtual machine; repeated runs move the medians by a few percent.
 
