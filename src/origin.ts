@@ -120,7 +120,9 @@ export function isReflectable (origin: string): boolean {
 // scanOrigin bounds the length).
 let lastReflectable = 'https://example.com'
 
-const NOT_ALLOWED = { kind: 'none' } as const
+/** The rules `false` and `true` compile to, shared by static options and origin function results. */
+export const NOT_ALLOWED: StaticRule = { kind: 'none' }
+export const REFLECT_ORIGIN: StaticRule = { kind: 'reflect' }
 
 /** A wildcard pattern compiled for lookup by host suffix. */
 interface Pattern {
@@ -210,7 +212,7 @@ export function compileStaticOrigin (value: StaticOrigin, path: string): OriginC
   const issues: ConfigIssue[] = []
   const warnings: string[] = []
   if (value === false) return { rule: NOT_ALLOWED, issues, warnings }
-  if (value === true) return { rule: { kind: 'reflect' }, issues, warnings }
+  if (value === true) return { rule: REFLECT_ORIGIN, issues, warnings }
   if (value === '*') return { rule: { kind: 'any' }, issues, warnings }
   if (typeof value === 'string') {
     const parsed = parseConfiguredOrigin(value)

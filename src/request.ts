@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import vary from 'vary'
 import { CorsRequestError, CORS_INVALID_ORIGIN_RESULT } from './errors.js'
-import { compileStaticOrigin, isReflectable, MAX_ORIGIN_LENGTH, type StaticRule } from './origin.js'
+import { compileStaticOrigin, isReflectable, MAX_ORIGIN_LENGTH, NOT_ALLOWED, REFLECT_ORIGIN, type StaticRule } from './origin.js'
 import type { Policy } from './policy.js'
 import { checkStaticOrigin, type OriginFunction, type StaticOrigin } from './schema.js'
 import { isTokenList } from './tokens.js'
@@ -105,12 +105,10 @@ export function sendPreflightAnswer (reply: FastifyReply, policy: Policy): void 
 const compiledByIdentity = new WeakMap<object, StaticRule>()
 const compiledByString = new Map<string, StaticRule>()
 const STRING_CACHE_LIMIT = 1000
-const REFLECT: StaticRule = { kind: 'reflect' }
-const NONE: StaticRule = { kind: 'none' }
 
 /** Validates and compiles what an origin function resolved to, like a static option (SPEC 2.1). */
 export function ruleForResult (value: unknown, credentials: boolean): StaticRule {
-  if (typeof value === 'boolean') return value ? REFLECT : NONE
+  if (typeof value === 'boolean') return value ? REFLECT_ORIGIN : NOT_ALLOWED
   let rule = typeof value === 'string'
     ? compiledByString.get(value)
     : typeof value === 'object' && value !== null ? compiledByIdentity.get(value) : undefined
