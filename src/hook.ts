@@ -97,7 +97,8 @@ function run (
   canAnswer: boolean,
   next: Next
 ): void {
-  const allowMethods = policy.allowMethods ?? scope.registry.allowMethodsFor(target)
+  // Only preflights answer with methods: an actual request never looks them up.
+  const allowMethods = preflight ? policy.allowMethods ?? scope.registry.allowMethodsFor(target) : ''
   if (preflight && (policy.preflightContinue || !canAnswer)) continuedPreflights.set(reply, policy)
   const origin = policy.origin
   if (origin.kind === 'dynamic') {

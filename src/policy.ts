@@ -19,7 +19,10 @@ export interface Policy {
   readonly exposeHeaders: string | null
   /** Null: `methods: 'auto'`, looked up per path in the route registry. */
   readonly allowMethods: string | null
-  /** Methods a preflight may ask for (the safelisted ones and `methods`); null for 'auto' or '*'. */
+  /**
+   * Methods a preflight may ask for: those of `methods` that are not safelisted first (most
+   * preflights ask for one of them), then GET, HEAD, POST; null for 'auto' or '*'.
+   */
   readonly acceptedMethods: readonly string[] | null
   /** Null: reflect the request's Access-Control-Request-Headers. */
   readonly allowHeaders: string | null
@@ -58,7 +61,7 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     credentials: options.credentials,
     exposeHeaders: options.exposedHeaders.length > 0 ? joined(options.exposedHeaders) : null,
     allowMethods: methods === null ? null : joined(methods),
-    acceptedMethods: methods === null || methods.includes('*') ? null : [...new Set([...SAFELISTED_METHODS, ...methods])],
+    acceptedMethods: methods === null || methods.includes('*') ? null : [...methods.filter((method) => !SAFELISTED_METHODS.has(method)), ...SAFELISTED_METHODS],
     allowHeaders,
     allowHeadersLower: allowHeaders === null ? null : internalize(allowHeaders.toLowerCase()),
     preflightVary: preflightVary(varyOrigin, options.allowedHeaders === null),

@@ -61,33 +61,46 @@ export function applyPolicy (
   canAnswer: boolean,
   allowMethods: string
 ): boolean {
-  const origin = request.headers.origin
-  const allowOrigin = allowedOrigin(rule, origin, preflight)
+  if (preflight) return applyToPreflight(policy, rule, request, reply, canAnswer, allowMethods)
+  applyToRequest(policy, rule, request, reply)
+  return false
+}
 
-  if (!preflight || allowOrigin === null) {
-    if (policy.varyOrigin) addVary(reply, 'Origin')
-    if (allowOrigin === null) {
-      explainOrigin(request, policy, preflight)
-      return preflight && canAnswer && refusePreflight(reply, policy.enabled ? REFUSED_ORIGIN : REFUSED_DISABLED)
-    }
-    reply.header('access-control-allow-origin', allowOrigin)
-    if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
-    if (policy.exposeHeaders !== null) reply.header('access-control-expose-headers', policy.exposeHeaders)
-    return false
+/** An actual request (or OPTIONS that is not a preflight): CORS headers only, never an answer. */
+function applyToRequest (policy: Policy, rule: StaticRule, request: FastifyRequest, reply: FastifyReply): void {
+  const allowOrigin = allowedOrigin(rule, request.headers.origin, false)
+  if (policy.varyOrigin) addVary(reply, 'Origin')
+  if (allowOrigin === null) {
+    explainOrigin(request, policy, false)
+    return
   }
+  reply.header('access-control-allow-origin', allowOrigin)
+  if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
+  if (policy.exposeHeaders !== null) reply.header('access-control-expose-headers', policy.exposeHeaders)
+}
 
+/** A preflight: refused (403), answered, or given its headers and passed on (SPEC 3.5, 3.6). */
+function applyToPreflight (policy: Policy, rule: StaticRule, request: FastifyRequest, reply: FastifyReply, canAnswer: boolean, allowMethods: string): boolean {
+  // Read once: request.headers is a getter.
+  const headers = request.headers
+  const allowOrigin = allowedOrigin(rule, headers.origin, true)
+  if (allowOrigin === null) {
+    if (policy.varyOrigin) addVary(reply, 'Origin')
+    explainOrigin(request, policy, true)
+    return canAnswer && refusePreflight(reply, policy.enabled ? REFUSED_ORIGIN : REFUSED_DISABLED)
+  }
   if (policy.preflightVary !== null) addVary(reply, policy.preflightVary)
-  const refused = checkRequested(request, policy, allowMethods)
+  const requested = headers['access-control-request-headers']
+  const refused = checkRequested(request, policy, allowMethods, headers['access-control-request-method'] as string, requested)
   if (refused !== null) return canAnswer && refusePreflight(reply, refused)
   reply.header('access-control-allow-origin', allowOrigin)
   if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
   if (allowMethods !== '') reply.header('access-control-allow-methods', allowMethods)
   if (policy.allowHeaders !== null) {
     reply.header('access-control-allow-headers', policy.allowHeaders)
-  } else {
-    const requested = request.headers['access-control-request-headers']
+  } else if (requested !== undefined && isTokenList(requested)) {
     // Reflected only when it is a clean token list: junk is never echoed back (SPEC 3.10).
-    if (requested !== undefined && isTokenList(requested)) reply.header('access-control-allow-headers', requested)
+    reply.header('access-control-allow-headers', requested)
   }
   if (policy.maxAge !== null) reply.header('access-control-max-age', policy.maxAge)
   if (policy.cacheControl !== null) reply.header('cache-control', policy.cacheControl)

@@ -96,6 +96,23 @@ test('methods given as a comma string are trimmed and well-known names upper-cas
   t.equal(res.headers['access-control-allow-methods'], 'GET, PUT, PROPFIND')
 })
 
+test('a requested method is accepted only when it is one of methods or safelisted, compared exactly', async (t) => {
+  const app = await build({ origin: [PARTNER], methods: ['GET', 'PUT', 'PROPFIND'] })
+  // Accepted: configured (non-safelisted ones are compared first) and safelisted names.
+  for (const method of ['PUT', 'PROPFIND', 'GET', 'HEAD', 'POST']) {
+    const res = await preflight(app, '/items', PARTNER, method)
+    t.equal(res.statusCode, 204, method)
+    t.equal(res.headers['access-control-allow-methods'], 'GET, PUT, PROPFIND', method)
+  }
+  // Refused: names of the same length as an accepted one, prefixes, other cases, other names.
+  for (const method of ['PUX', 'GEX', 'PROPFINX', 'PU', 'PUTS', 'put', 'DELETE', 'HEAX']) {
+    const res = await preflight(app, '/items', PARTNER, method)
+    t.equal(res.statusCode, 403, method)
+    t.equal(res.body, 'CORS preflight refused: method not allowed', method)
+    t.equal(res.headers['access-control-allow-methods'], undefined, method)
+  }
+})
+
 test('optionsSuccessStatus sets the preflight status', async (t) => {
   const app = await build({ optionsSuccessStatus: 200 })
   const res = await preflight(app, '/items', PARTNER, 'GET')
