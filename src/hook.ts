@@ -102,10 +102,7 @@ function run (
   if (preflight && (policy.preflightContinue || !canAnswer)) continuedPreflights.set(reply, policy)
   const origin = policy.origin
   if (origin.kind === 'dynamic') {
-    applyDynamicPolicy(policy, origin.fn, scope.instance, request, reply, preflight, canAnswer, allowMethods, (error) => {
-      if (error === undefined) next(null, payload)
-      else next(error)
-    })
+    applyDynamicPolicy(policy, origin.fn, scope.instance, request, reply, preflight, canAnswer, allowMethods, payload, next)
   } else if (!applyPolicy(policy, origin, request, reply, preflight, canAnswer, allowMethods)) {
     next(null, payload)
   }

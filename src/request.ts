@@ -177,7 +177,10 @@ export function callUserFunction<A> (
   }
 }
 
-/** Resolves a policy's origin function for this request, then applies the policy. */
+/**
+ * Resolves a policy's origin function for this request, then applies the policy and calls
+ * `next(null, payload)` unless the response was sent, or `next(error)`.
+ */
 export function applyDynamicPolicy (
   policy: Policy,
   fn: OriginFunction,
@@ -187,20 +190,21 @@ export function applyDynamicPolicy (
   preflight: boolean,
   canAnswer: boolean,
   allowMethods: string,
-  done: (error?: Error) => void
+  payload: unknown,
+  next: (error: Error | null, payload?: unknown) => void
 ): void {
   callUserFunction(fn, instance, request.headers.origin, (error, value) => {
     if (error !== null) {
-      done(error)
+      next(error)
       return
     }
     let rule: StaticRule
     try {
       rule = ruleForResult(value, policy.credentials)
     } catch (invalid) {
-      done(invalid as Error)
+      next(invalid as Error)
       return
     }
-    if (!applyPolicy(policy, rule, request, reply, preflight, canAnswer, allowMethods)) done()
+    if (!applyPolicy(policy, rule, request, reply, preflight, canAnswer, allowMethods)) next(null, payload)
   })
 }
