@@ -1,45 +1,21 @@
 // npm run bench: bare Fastify, a hand-written hook, @fastify/cors and fastify-corsica, each
 // server in its own process, autocannon in this one, implementations interleaved round by round.
 // Reports median requests/s over the rounds and writes benchmarks/results.md.
-import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
-import autocannon from 'autocannon'
+import { load, median, pct, pin, startServer, stopServers } from './harness.mjs'
 import { IMPLEMENTATIONS, implementationsOf, SCENARIOS } from './scenarios.mjs'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10)
 const DURATION = Number(process.env.BENCH_DURATION ?? 3)
 const ONLY = process.env.BENCH_ONLY
-const server = new URL('./server.mjs', import.meta.url).pathname
-
-// Server on core 0, load generator on core 1 (when taskset exists), so they do not take turns on one core.
-const pin = spawnSync('taskset', ['-cp', '1', String(process.pid)]).status === 0
-
-async function startServer (implementation, scenario) {
-  const command = pin ? ['taskset', ['-c', '0', process.execPath, server, implementation, scenario]] : [process.execPath, [server, implementation, scenario]]
-  const child = spawn(command[0], command[1], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
-  const [chunk] = await once(child.stdout, 'data')
-  return { child, port: Number(String(chunk).trim()) }
-}
 
 async function serverCpu (child) {
   child.send('cpu')
   const [usage] = await once(child, 'message')
   return usage.user + usage.system
-}
-
-async function load (port, request, duration) {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: 20,
-    pipelining: 10,
-    duration,
-    requests: [request]
-  })
-  if (result.non2xx > 0) throw new Error(`${result.non2xx} non-2xx responses for ${JSON.stringify(request)}`)
-  return { rps: result.requests.average, total: result.requests.total }
 }
 
 function ask (port, request) {
@@ -71,12 +47,6 @@ async function checkSameResponses (name) {
   for (const implementation of implementations) {
     if (answers[implementation] !== answers.corsica) throw new Error(`${name}: ${implementation} answers ${answers[implementation]}, fastify-corsica ${answers.corsica}`)
   }
-}
-
-function median (values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 const scenarioNames = Object.keys(SCENARIOS).filter((name) => ONLY === undefined || name.includes(ONLY))
@@ -119,8 +89,7 @@ for (let round = 1; round <= ROUNDS; round++) {
       busy.push(cpuTotal / wall)
       process.stderr.write(`round ${round}/${ROUNDS} ${name.padEnd(26)} ${servers.map(({ implementation }, i) => `${implementation} ${Math.round(measured[i].rps)}`).join(', ')} req/s; servers busy ${(cpuTotal / wall * 100).toFixed(0)}%\n`)
     } finally {
-      for (const { child } of servers) child.kill('SIGTERM')
-      await Promise.all(servers.map(({ child }) => child.exitCode === null ? once(child, 'exit') : undefined))
+      await stopServers(servers)
     }
   }
 }
@@ -145,11 +114,6 @@ const sizeRows = scenarioNames.filter((name) => implementationsOf(name).includes
   const three = samples.get(`${name}|corsica-3`)
   return `| ${name} | ${Math.round(median(large))} | ${Math.round(median(three))} | ${pct(median(large) / median(three))} (${pct(median(large.map((rps, i) => rps / three[i])))}) |`
 })
-
-function pct (ratio) {
-  const value = (ratio - 1) * 100
-  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`
-}
 
 const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU'
 const report = `# Benchmark results
