@@ -3,7 +3,7 @@
 // fresh processes per round, rotating order), and prints how far two identical servers land
 // apart next to the corsica-vs-floor gap. If identical servers differ by as much as the gap,
 // one run of `npm run bench` cannot decide it.
-import { load, median, pct, startServer, stopServers } from './harness.mjs'
+import { load, median, pct, rotate, startServer, stopServers, warmUp } from './harness.mjs'
 import { SCENARIOS } from './scenarios.mjs'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20)
@@ -15,12 +15,10 @@ const LIST = ['hand', 'hand', 'corsica', 'corsica', 'bare']
 for (const name of names) {
   const rps = LIST.map(() => [])
   for (let round = 0; round < ROUNDS; round++) {
-    const shift = round % LIST.length
-    const order = [...LIST.keys()].slice(shift).concat([...LIST.keys()].slice(0, shift))
     const servers = []
     try {
-      for (const i of order) servers.push({ i, ...await startServer(LIST[i], name) })
-      for (let w = 0; w < 2; w++) await Promise.all(servers.map(({ port }) => load(port, SCENARIOS[name].request, 1)))
+      for (const i of rotate([...LIST.keys()], round)) servers.push({ i, ...await startServer(LIST[i], name) })
+      await warmUp(servers, SCENARIOS[name].request)
       const results = await Promise.all(servers.map(({ port }) => load(port, SCENARIOS[name].request, DURATION)))
       servers.forEach(({ i }, k) => rps[i].push(results[k].rps))
     } finally {

@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
-import { load, median, pct, pin, startServer, stopServers } from './harness.mjs'
+import { load, median, pct, pin, rotate, startServer, stopServers, warmUp } from './harness.mjs'
 import { IMPLEMENTATIONS, implementationsOf, SCENARIOS } from './scenarios.mjs'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10)
@@ -57,18 +57,13 @@ const busy = []
 for (let round = 1; round <= ROUNDS; round++) {
   for (const name of scenarioNames) {
     const request = SCENARIOS[name].request
-    // Order matters on a shared core: a server started and loaded last measured ~3% faster than
-    // an identical one started first. So the order rotates round by round and each
-    // implementation takes every place equally often over a multiple of 4 (or 5) rounds.
-    const listed = implementationsOf(name)
-    const shift = (round - 1) % listed.length
-    const implementations = [...listed.slice(shift), ...listed.slice(0, shift)]
+    // The start and load order rotates round by round (see rotate).
+    const implementations = rotate(implementationsOf(name), round - 1)
     // Fresh processes every round, so one unlucky process layout cannot decide a scenario.
     const servers = []
     try {
       for (const implementation of implementations) servers.push({ implementation, ...await startServer(implementation, name) })
-      // Warm-up: the JIT settles only after a second set of connections has been seen.
-      for (let i = 0; i < 2; i++) await Promise.all(servers.map(({ port }) => load(port, request, 1)))
+      await warmUp(servers, request)
       // Measured head to head: all the servers share one core and are loaded at once, so the
       // machine's slow and fast spells hit them alike; each gets an equal share of the core,
       // so its requests/s is inversely proportional to its CPU cost per request.

@@ -2,11 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Delegation } from './delegator.js'
 import { explain, explaining } from './explain.js'
 import type { Policy } from './policy.js'
-import { applyDynamicPolicy, applyPolicy, isPreflight, sendPreflightAnswer } from './request.js'
+import { applyDynamicPolicy, applyPolicy, isPreflight, sendPreflightAnswer, type Next } from './request.js'
 import { INVALID_PREFLIGHT, slotOf, type Registry, type RouteSlot } from './routes.js'
 import type { CorsHook, RouteCorsOptions } from './schema.js'
-
-type Next = (error?: Error | null, payload?: unknown) => void
 
 /** Hooks that run after the handler: they decorate the response; the OPTIONS route answers preflights. */
 export function isLateHook (hook: CorsHook): boolean {

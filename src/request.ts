@@ -7,6 +7,9 @@ import { checkStaticOrigin, type OriginFunction, type StaticOrigin } from './sch
 import { isTokenList } from './tokens.js'
 import { checkRequested, explainOrigin, REFUSED_DISABLED, REFUSED_ORIGIN } from './explain.js'
 
+/** The continuation Fastify hands a hook: `next(error)`, or `next(null, payload)` to go on. */
+export type Next = (error?: Error | null, payload?: unknown) => void
+
 /** SPEC 3.1: a preflight is OPTIONS + Origin + Access-Control-Request-Method; nothing else is. */
 export function isPreflight (request: FastifyRequest): boolean {
   return request.raw.method === 'OPTIONS' &&
@@ -191,7 +194,7 @@ export function applyDynamicPolicy (
   canAnswer: boolean,
   allowMethods: string,
   payload: unknown,
-  next: (error: Error | null, payload?: unknown) => void
+  next: Next
 ): void {
   callUserFunction(fn, instance, request.headers.origin, (error, value) => {
     if (error !== null) {
