@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { compileDelegatedOptions, type Policy } from './policy.js'
-import { callUserFunction } from './request.js'
+import { CORS_INVALID_DELEGATOR_RESULT } from './errors.js'
+import { callUserFunction, type UserFunctionKind } from './request.js'
 import type { CorsDelegator, CorsOptions, RouteCorsOptions } from './schema.js'
+
+const DELEGATOR: UserFunctionKind = { name: 'delegator', code: CORS_INVALID_DELEGATOR_RESULT }
 
 /**
  * Per-request options (SPEC 2, `delegator`). Compiled policies are cached by the identity
@@ -19,7 +22,7 @@ export class Delegation {
 
   /** Calls the delegator for this request and hands back the policy to apply. */
   resolve (request: FastifyRequest, routeCors: RouteCorsOptions | undefined, done: (error: Error | null, policy?: Policy) => void): void {
-    callUserFunction(this.delegator as never, this.instance, request, (error, result) => {
+    callUserFunction(this.delegator as never, this.instance, request, DELEGATOR, (error, result) => {
       if (error !== null) {
         done(error)
         return

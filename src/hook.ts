@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Delegation } from './delegator.js'
 import { explain, explaining } from './explain.js'
 import type { Policy } from './policy.js'
-import { applyDynamicPolicy, applyPolicy, isPreflight, sendPreflightAnswer, type Next } from './request.js'
-import { INVALID_PREFLIGHT, slotOf, type Registry, type RouteSlot } from './routes.js'
+import { applyDynamicPolicy, applyPolicy, applyToPreflight, applyToRequest, isPreflight, sendPreflightAnswer, type Next } from './request.js'
+import { compiledSlot, INVALID_PREFLIGHT, slotOf, type Registry, type RouteSlot } from './routes.js'
 import type { CorsHook, RouteCorsOptions } from './schema.js'
 
 /** Hooks that run after the handler: they decorate the response; the OPTIONS route answers preflights. */
@@ -106,11 +106,44 @@ function run (
   }
 }
 
+/**
+ * The common cases of an early hook, judged without the general path's chain of calls:
+ * a static policy, no delegator, the route owned by this registration; for preflights, one
+ * registration on the server and no preflightContinue. The same decisions as `judge`, which
+ * takes every other case. Returns false when it left the request to `judge`.
+ */
+function judgeCommon (scope: Scope, request: FastifyRequest, reply: FastifyReply, done: Next): boolean {
+  if (scope.delegation !== null) return false
+  const registry = scope.registry
+  if (request.raw.method !== 'OPTIONS') {
+    // Never a preflight: the route the request landed on decides.
+    const slot = compiledSlot(registry, request)
+    if (slot === undefined || slot.owner !== scope.owner) return false
+    const policy = slot.policy
+    const origin = policy.origin
+    if (origin.kind === 'dynamic') return false
+    applyToRequest(policy, origin, request, reply)
+    done()
+    return true
+  }
+  // A preflight (isPreflight, with request.headers read once: it is a getter).
+  const headers = request.headers
+  const method = headers['access-control-request-method']
+  if (!scope.answersPreflights || !registry.single || headers.origin === undefined || method === undefined) return false
+  const target = registry.uniform ? null : registry.findForPreflight(method, request.url)
+  const policy = target === null ? scope.policy : target.policy
+  const origin = policy.origin
+  if (origin.kind === 'dynamic' || policy.preflightContinue) return false
+  // Answered or refused here: the response is sent, so `done` is not called.
+  applyToPreflight(policy, origin, request, reply, true, policy.allowMethods ?? registry.allowMethodsFor(target))
+  return true
+}
+
 /** Builds the function Fastify calls for the configured hook (SPEC 2, `hook`). */
 export function buildHook (scope: Scope): (...args: never[]) => void {
   if (scope.hook === 'onRequest' || scope.hook === 'preValidation' || scope.hook === 'preHandler') {
     return function corsicaHook (request: FastifyRequest, reply: FastifyReply, done: Next): void {
-      judge(scope, request, reply, undefined, true, done)
+      if (!judgeCommon(scope, request, reply, done)) judge(scope, request, reply, undefined, true, done)
     }
   }
   const canAnswer = !isLateHook(scope.hook)

@@ -70,7 +70,7 @@ export function applyPolicy (
 }
 
 /** An actual request (or OPTIONS that is not a preflight): CORS headers only, never an answer. */
-function applyToRequest (policy: Policy, rule: StaticRule, request: FastifyRequest, reply: FastifyReply): void {
+export function applyToRequest (policy: Policy, rule: StaticRule, request: FastifyRequest, reply: FastifyReply): void {
   const allowOrigin = allowedOrigin(rule, request.headers.origin, false)
   if (policy.varyOrigin) addVary(reply, 'Origin')
   if (allowOrigin === null) {
@@ -83,7 +83,7 @@ function applyToRequest (policy: Policy, rule: StaticRule, request: FastifyReque
 }
 
 /** A preflight: refused (403), answered, or given its headers and passed on (SPEC 3.5, 3.6). */
-function applyToPreflight (policy: Policy, rule: StaticRule, request: FastifyRequest, reply: FastifyReply, canAnswer: boolean, allowMethods: string): boolean {
+export function applyToPreflight (policy: Policy, rule: StaticRule, request: FastifyRequest, reply: FastifyReply, canAnswer: boolean, allowMethods: string): boolean {
   // Read once: request.headers is a getter.
   const headers = request.headers
   const allowOrigin = allowedOrigin(rule, headers.origin, true)
@@ -130,7 +130,8 @@ export function ruleForResult (value: unknown, credentials: boolean): StaticRule
     : typeof value === 'object' && value !== null ? compiledByIdentity.get(value) : undefined
   if (rule === undefined) {
     if (!checkStaticOrigin.Check(value)) {
-      throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, `the origin function resolved to ${typeof value === 'object' ? JSON.stringify(value) : String(value)}; it must resolve to a boolean, a string origin, a RegExp or an array of those`)
+      const hint = value === undefined ? ' (a function that calls back must declare the callback as its second parameter)' : ''
+      throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, `the origin function resolved to ${typeof value === 'object' ? JSON.stringify(value) : String(value)}; it must resolve to a boolean, a string origin, a RegExp or an array of those${hint}`)
     }
     const compiled = compileStaticOrigin(value as StaticOrigin, 'origin()')
     if (compiled.issues.length > 0) {
@@ -150,31 +151,55 @@ export function ruleForResult (value: unknown, credentials: boolean): StaticRule
   return rule
 }
 
+/** Which user function failed, for the error that says so. */
+export interface UserFunctionKind {
+  readonly name: string
+  readonly code: string
+}
+
+export const ORIGIN_FUNCTION: UserFunctionKind = { name: 'origin function', code: CORS_INVALID_ORIGIN_RESULT }
+
+/**
+ * What a user function threw or rejected with, as an Error for Fastify's error handler (500).
+ * `throw undefined` or `reject('nope')` is a failure too, never a silent success.
+ */
+export function failure (reason: unknown, kind: UserFunctionKind): Error {
+  if (reason instanceof Error) return reason
+  const what = typeof reason === 'object' && reason !== null ? 'an object that is not an Error' : String(reason)
+  return new CorsRequestError(kind.code, `the ${kind.name} failed with ${what}; throw or reject with an Error`)
+}
+
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
+}
+
 /**
  * Calls a user function (origin function or delegator) in callback, promise or plain
  * return style and settles exactly once, whatever mix of those it uses, or if it throws (SPEC 2.1).
+ * A callback called with a null or undefined error succeeds with its value.
  */
 export function callUserFunction<A> (
   fn: (this: FastifyInstance, arg: A, callback: never) => unknown,
   instance: FastifyInstance,
   arg: A,
+  kind: UserFunctionKind,
   settle: (error: Error | null, value?: unknown) => void
 ): void {
   let settled = false
-  const once = (error: Error | null, value?: unknown): void => {
+  const once = (error: unknown, value?: unknown): void => {
     if (settled) return
     settled = true
-    settle(error, value)
+    settle(error === null || error === undefined ? null : failure(error, kind), value)
   }
   let returned: unknown
   try {
     returned = fn.call(instance, arg, once as never)
   } catch (error) {
-    once(error as Error)
+    once(failure(error, kind))
     return
   }
-  if (returned !== null && typeof returned === 'object' && typeof (returned as PromiseLike<unknown>).then === 'function') {
-    (returned as PromiseLike<unknown>).then((value) => once(null, value), (error: Error) => once(error))
+  if (isThenable(returned)) {
+    returned.then((value) => once(null, value), (reason: unknown) => once(failure(reason, kind)))
   } else if (returned !== undefined) {
     once(null, returned)
   }
@@ -182,7 +207,9 @@ export function callUserFunction<A> (
 
 /**
  * Resolves a policy's origin function for this request, then applies the policy and calls
- * `next(null, payload)` unless the response was sent, or `next(error)`.
+ * `next(null, payload)` unless the response was sent, or `next(error)`. A function that
+ * declares no callback parameter (`async (origin) => ...`) is called without one: its promise
+ * or return value settles once by itself, so nothing is built to guard it.
  */
 export function applyDynamicPolicy (
   policy: Policy,
@@ -196,18 +223,49 @@ export function applyDynamicPolicy (
   payload: unknown,
   next: Next
 ): void {
-  callUserFunction(fn, instance, request.headers.origin, (error, value) => {
-    if (error !== null) {
-      next(error)
-      return
-    }
-    let rule: StaticRule
-    try {
-      rule = ruleForResult(value, policy.credentials)
-    } catch (invalid) {
-      next(invalid as Error)
-      return
-    }
-    if (!applyPolicy(policy, rule, request, reply, preflight, canAnswer, allowMethods)) next(null, payload)
-  })
+  const origin = request.headers.origin
+  if (fn.length >= 2) {
+    callUserFunction(fn, instance, origin, ORIGIN_FUNCTION, (error, value) => {
+      if (error !== null) next(error)
+      else applyResolved(policy, value, request, reply, preflight, canAnswer, allowMethods, payload, next)
+    })
+    return
+  }
+  let returned: unknown
+  try {
+    returned = fn.call(instance, origin, undefined as never)
+  } catch (error) {
+    next(failure(error, ORIGIN_FUNCTION))
+    return
+  }
+  if (isThenable(returned)) {
+    returned.then(
+      (value) => { applyResolved(policy, value, request, reply, preflight, canAnswer, allowMethods, payload, next) },
+      (reason: unknown) => { next(failure(reason, ORIGIN_FUNCTION)) }
+    )
+  } else {
+    applyResolved(policy, returned, request, reply, preflight, canAnswer, allowMethods, payload, next)
+  }
+}
+
+/** Applies the policy with what the origin function resolved to, once it is validated. */
+function applyResolved (
+  policy: Policy,
+  value: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  preflight: boolean,
+  canAnswer: boolean,
+  allowMethods: string,
+  payload: unknown,
+  next: Next
+): void {
+  let rule: StaticRule
+  try {
+    rule = ruleForResult(value, policy.credentials)
+  } catch (invalid) {
+    next(invalid as Error)
+    return
+  }
+  if (!applyPolicy(policy, rule, request, reply, preflight, canAnswer, allowMethods)) next(null, payload)
 }

@@ -194,6 +194,11 @@ export function registryFor (instance: FastifyInstance): Registry {
   return registry
 }
 
+/** The slot of the route this request was routed to; undefined when the plugin did not compile the route. */
+export function compiledSlot (registry: Registry, request: FastifyRequest): RouteSlot | undefined {
+  return registry.configOf(request)?.[kSlot] as RouteSlot | undefined
+}
+
 /** The slot of the route this request was routed to, or an error when the route was never compiled. */
 export function slotOf (registry: Registry, request: FastifyRequest): RouteSlot | undefined | CorsRequestError {
   const config = registry.configOf(request)

@@ -96,6 +96,14 @@ test('a delegator that throws synchronously or calls back with an error is a 500
   t.equal((await cb.inject({ url: '/items' })).statusCode, 500)
 })
 
+test('a delegator failing with something other than an Error is a 500 saying so', async (t) => {
+  const app = await build({ delegator: async () => await Promise.reject(undefined) }) // eslint-disable-line prefer-promise-reject-errors
+  const res = await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
+  t.equal(res.statusCode, 500)
+  t.equal(res.json().code, 'FST_CORS_INVALID_DELEGATOR_RESULT')
+  t.equal(res.json().message, 'fastify-corsica: the delegator failed with undefined; throw or reject with an Error')
+})
+
 test('an invalid delegator result is a 500 with a clear message, not a crash', async (t) => {
   const app = await build({ delegator: async () => ({ orgin: 'x', credentials: 'yes' }) })
   const res = await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })

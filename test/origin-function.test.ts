@@ -47,6 +47,53 @@ test('an origin function may return its answer synchronously', async (t) => {
   t.equal(res.headers['access-control-allow-origin'], PARTNER)
 })
 
+test('an origin function that fails with something other than an Error is a 500 saying so, never a silent success', async (t) => {
+  type Cb = (e: unknown, v?: unknown) => void
+  const cases: Array<[string, unknown, string]> = [
+    ['throw undefined', () => { throw undefined }, 'undefined'], // eslint-disable-line no-throw-literal
+    ['reject(undefined)', async () => await Promise.reject(undefined), 'undefined'], // eslint-disable-line prefer-promise-reject-errors
+    ['reject(null)', async () => await Promise.reject(null), 'null'], // eslint-disable-line prefer-promise-reject-errors
+    ["reject('nope')", async () => await Promise.reject('nope'), 'nope'], // eslint-disable-line prefer-promise-reject-errors
+    ['reject({})', async () => await Promise.reject({}), 'an object that is not an Error'], // eslint-disable-line prefer-promise-reject-errors
+    ["callback('nope')", (_o: string, cb: Cb) => { cb('nope') }, 'nope'], // eslint-disable-line n/no-callback-literal
+    ["callback style, reject('late')", async (_o: string, _cb: Cb) => await Promise.reject('late'), 'late'], // eslint-disable-line prefer-promise-reject-errors
+    ['callback style, throw 0', (_o: string, _cb: Cb) => { throw 0 }, '0'] // eslint-disable-line no-throw-literal
+  ]
+  for (const [name, origin, what] of cases) {
+    const app = await build({ origin: origin as never })
+    for (const res of [await app.inject({ url: '/items', headers: { origin: PARTNER } }), await preflight(app, '/items', PARTNER, 'PUT')]) {
+      t.equal(res.statusCode, 500, name)
+      t.equal(res.json().code, 'FST_CORS_INVALID_ORIGIN_RESULT', name)
+      t.equal(res.json().message, `fastify-corsica: the origin function failed with ${what}; throw or reject with an Error`, name)
+      t.equal(res.headers['access-control-allow-origin'], undefined, name)
+    }
+  }
+})
+
+test('a callback called with no value, or a function without a callback parameter returning nothing, is a 500 with a hint', async (t) => {
+  type Cb = (e?: unknown, v?: unknown) => void
+  const cases: Array<[string, unknown]> = [
+    ['callback()', (_o: string, cb: Cb) => { cb() }],
+    ['callback(null)', (_o: string, cb: Cb) => { cb(null) }],
+    // Declared without a callback parameter: it is called without one, so it must answer by returning.
+    ['(origin) => undefined', (_o: string) => undefined],
+    ['callback behind a default value', function (_o: string, cb: Cb = () => {}) { cb(null, true) }]
+  ]
+  for (const [name, origin] of cases) {
+    const app = await build({ origin: origin as never })
+    const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+    t.equal(res.statusCode, 500, name)
+    t.equal(res.json().code, 'FST_CORS_INVALID_ORIGIN_RESULT', name)
+    t.match(res.json().message, /the origin function resolved to undefined; .* \(a function that calls back must declare the callback as its second parameter\)$/, name)
+  }
+})
+
+test('a plain value returned by a function that also declares a callback is its answer', async (t) => {
+  const app = await build({ origin: (_o: string | undefined, _cb: unknown) => [PARTNER] })
+  const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.headers['access-control-allow-origin'], PARTNER)
+})
+
 test('an origin function is called with this bound to the Fastify instance', async (t) => {
   let self: unknown
   let app: FastifyInstance | undefined

@@ -201,6 +201,19 @@ test("methods: 'auto' allows exactly the methods routed on the path", async (t) 
   t.equal(again.headers['access-control-allow-methods'], 'GET, HEAD, PATCH, DELETE, PUT')
 })
 
+test("methods: 'auto' answers the same when the origin is decided per request", async (t) => {
+  const app = await build({ origin: async () => [PARTNER], methods: 'auto' }, (app) => {
+    app.get('/auto/:id', async () => 'g')
+    app.patch('/auto/:id', async () => 'p')
+  })
+  const res = await preflight(app, '/auto/1', PARTNER, 'PATCH')
+  t.equal(res.statusCode, 204)
+  t.equal(res.headers['access-control-allow-methods'], 'GET, HEAD, PATCH')
+  const refused = await preflight(app, '/auto/1', PARTNER, 'PUT')
+  t.equal(refused.statusCode, 403)
+  t.equal(refused.body, 'CORS preflight refused: method not allowed')
+})
+
 test("methods: 'auto' on a path without routes allows only the safelisted methods", async (t) => {
   const app = await build({ origin: [PARTNER], methods: 'auto' })
   const put = await preflight(app, '/nothing', PARTNER, 'PUT')
