@@ -45,12 +45,16 @@ function judgePreflight (scope: Scope, request: FastifyRequest, reply: FastifyRe
     judgeRoute(scope, request, reply, payload, true, canAnswer, next)
     return
   }
-  decide(scope, preflightTarget(registry, request), request, reply, payload, true, canAnswer, next)
+  decide(scope, preflightTarget(registry, request, requestedMethod(request)), request, reply, payload, true, canAnswer, next)
 }
 
 /** The route that serves the preflight's requested method on its path; none needed while every route shares one policy. */
-function preflightTarget (registry: Registry, request: FastifyRequest): RouteSlot | null {
-  return registry.uniform ? null : registry.findForPreflight(request.headers['access-control-request-method'] as string, request.url)
+function preflightTarget (registry: Registry, request: FastifyRequest, method: string): RouteSlot | null {
+  return registry.uniform ? null : registry.findForPreflight(method, request.url)
+}
+
+function requestedMethod (request: FastifyRequest): string {
+  return request.headers['access-control-request-method'] as string
 }
 
 /** Judges by the slot of the route the request landed on, which also says which registration owns it. */
@@ -66,7 +70,7 @@ function judgeRoute (scope: Scope, request: FastifyRequest, reply: FastifyReply,
     next(null, payload)
     return
   }
-  const target = preflight ? preflightTarget(registry, request) : slot ?? null
+  const target = preflight ? preflightTarget(registry, request, requestedMethod(request)) : slot ?? null
   decide(scope, target, request, reply, payload, preflight, canAnswer, next)
 }
 
@@ -130,7 +134,7 @@ function judgeCommon (scope: Scope, request: FastifyRequest, reply: FastifyReply
   const headers = request.headers
   const method = headers['access-control-request-method']
   if (!scope.answersPreflights || !registry.single || headers.origin === undefined || method === undefined) return false
-  const target = registry.uniform ? null : registry.findForPreflight(method, request.url)
+  const target = preflightTarget(registry, request, method)
   const policy = target === null ? scope.policy : target.policy
   const origin = policy.origin
   if (origin.kind === 'dynamic' || policy.preflightContinue) return false
