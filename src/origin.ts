@@ -293,9 +293,8 @@ function buildMatcher (
   // A plain list needs nothing but the Set: a miss costs no well-formedness check.
   if (!hasPatterns && regexps.length === 0) return (origin) => exact.has(origin)
   if (regexps.length === 0) {
-    return hasExact
-      ? (origin) => exact.has(origin) || matchesPattern(origin, anyPort, patterns)
-      : (origin) => matchesPattern(origin, anyPort, patterns)
+    const matchesAnyPattern = rememberingLastMatch((origin) => matchesPattern(origin, anyPort, patterns))
+    return hasExact ? (origin) => exact.has(origin) || matchesAnyPattern(origin) : matchesAnyPattern
   }
   return function matchesOrigin (origin: string): boolean {
     if (hasExact && exact.has(origin)) return true
@@ -305,6 +304,22 @@ function buildMatcher (
       if (regexps[i].test(origin)) return true
     }
     return false
+  }
+}
+
+/**
+ * `matches` with the last origin it accepted remembered: a browser sends the same origin over
+ * and over, and comparing it whole costs less than scanning its host and looking up its
+ * suffixes again. `matches` must be pure; what it accepts is at most MAX_ORIGIN_LENGTH
+ * characters (hostStartOf refuses longer), so the string kept is bounded.
+ */
+function rememberingLastMatch (matches: (origin: string) => boolean): (origin: string) => boolean {
+  let last: string | null = null
+  return function matchesRemembered (origin: string): boolean {
+    if (origin === last) return true
+    if (!matches(origin)) return false
+    last = origin
+    return true
   }
 }
 

@@ -82,3 +82,28 @@ test('1,000 listed origins and 50 patterns are all matched', async (t) => {
   const res = await app.inject({ url: '/items', headers: { origin: 'https://x.tenant50.example' } })
   t.equal(res.headers['access-control-allow-origin'], undefined)
 })
+
+test('one server answers a sequence of origins the same as fresh servers do (the last match is remembered)', async (t) => {
+  for (const origin of [['https://*.example.com', 'http://localhost:*'], ['https://*.example.com', 'https://exact.example', 'http://localhost:*']]) {
+    const app = await build({ origin })
+    const sequence: Array<[string, boolean]> = [
+      ['https://a.example.com', true],
+      ['https://a.example.com', true], // the same origin again
+      ['https://b.example.com', true],
+      ['https://a.example.co', false], // a near miss right after a match
+      ['https://a.example.com', true],
+      ['http://a.example.com', false],
+      ['https://A.example.com', false],
+      ['http://localhost:3000', true],
+      ['http://localhost:3000', true],
+      ['http://localhost', false],
+      ['https://a.example.com', true]
+    ]
+    for (const [requestOrigin, expected] of sequence) {
+      const res = await app.inject({ url: '/items', headers: { origin: requestOrigin } })
+      t.equal(res.headers['access-control-allow-origin'], expected ? requestOrigin : undefined, `${JSON.stringify(origin)}: ${requestOrigin}`)
+      t.equal(await allowed(origin, requestOrigin), expected, `fresh server: ${requestOrigin}`)
+    }
+    await app.close()
+  }
+})
