@@ -100,7 +100,7 @@ function run (
   next: Next
 ): void {
   // Only preflights answer with methods: an actual request never looks them up.
-  const allowMethods = preflight ? policy.allowMethods ?? scope.registry.allowMethodsFor(target) : ''
+  const allowMethods = preflight ? scope.registry.allowMethodsFor(policy, target) : ''
   if (preflight && (policy.preflightContinue || !canAnswer)) continuedPreflights.set(reply, policy)
   const origin = policy.origin
   if (origin.kind === 'dynamic') {
@@ -139,7 +139,7 @@ function judgeCommon (scope: Scope, request: FastifyRequest, reply: FastifyReply
   const origin = policy.origin
   if (origin.kind === 'dynamic' || policy.preflightContinue) return false
   // Answered or refused here: the response is sent, so `done` is not called.
-  applyToPreflight(policy, origin, request, reply, true, policy.allowMethods ?? registry.allowMethodsFor(target))
+  applyToPreflight(policy, origin, request, reply, true, registry.allowMethodsFor(policy, target))
   return true
 }
 

@@ -141,8 +141,12 @@ export class Registry {
     return slot
   }
 
-  /** `methods: 'auto'`: the methods that have routes on the slot's path, joined once. */
-  allowMethodsFor (slot: RouteSlot | null): string {
+  /**
+   * The Access-Control-Allow-Methods a preflight judged by `policy` answers with: its joined
+   * list, or under `methods: 'auto'` the methods that have routes on the slot's path, joined once.
+   */
+  allowMethodsFor (policy: Policy, slot: RouteSlot | null): string {
+    if (policy.allowMethods !== null) return policy.allowMethods
     if (slot === null) return ''
     let joined = this.allowMethodsByUrl.get(slot.url)
     if (joined === undefined) {
