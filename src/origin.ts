@@ -106,19 +106,11 @@ export function scanOrigin (origin: string): number {
   return wellFormed ? start + end * 1024 : -1
 }
 
-/** True when `origin` is a well-formed serialized origin that may be reflected. */
-export function isReflectable (origin: string): boolean {
-  // A browser sends the same origin over and over: the last well-formed one is compared
-  // whole before scanning.
-  if (origin === lastReflectable) return true
-  if (scanOrigin(origin) === -1) return false
-  lastReflectable = origin
-  return true
-}
-
-// The last origin isReflectable found well-formed (any well-formed origin to start with;
-// scanOrigin bounds the length).
-let lastReflectable = 'https://example.com'
+/**
+ * True when `origin` is a well-formed serialized origin that may be reflected. A browser sends
+ * the same origin over and over: the last well-formed one is compared whole before scanning.
+ */
+export const isReflectable = rememberingLastMatch((origin) => scanOrigin(origin) !== -1)
 
 /** The rules `false` and `true` compile to, shared by static options and origin function results. */
 export const NOT_ALLOWED: StaticRule = { kind: 'none' }
@@ -311,7 +303,8 @@ function buildMatcher (
  * `matches` with the last origin it accepted remembered: a browser sends the same origin over
  * and over, and comparing it whole costs less than scanning its host and looking up its
  * suffixes again. `matches` must be pure; what it accepts is at most MAX_ORIGIN_LENGTH
- * characters (hostStartOf refuses longer), so the string kept is bounded.
+ * characters (hostStartOf, which scanOrigin and matchesPattern start with, refuses longer),
+ * so the string kept is bounded.
  */
 function rememberingLastMatch (matches: (origin: string) => boolean): (origin: string) => boolean {
   let last: string | null = null
