@@ -11,6 +11,8 @@
  * - `request.ts`    what happens to one request: actual or preflight
  * - `hook.ts`       the Fastify hook and the OPTIONS handler
  */
+// First: it must run before the rest of the package loads (see ticks.ts).
+import './ticks.js'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Delegation } from './delegator.js'

@@ -282,11 +282,9 @@ function buildMatcher (
 ): (origin: string) => boolean {
   const hasExact = exact.size > 0
   const hasPatterns = patterns.size > 0 || anyPort.size > 0
-  // A plain list needs nothing but the Set: a miss costs no well-formedness check.
-  if (!hasPatterns && regexps.length === 0) return (origin) => exact.has(origin)
   if (regexps.length === 0) {
-    const matchesAnyPattern = rememberingLastMatch((origin) => matchesPattern(origin, anyPort, patterns))
-    return hasExact ? (origin) => exact.has(origin) || matchesAnyPattern(origin) : matchesAnyPattern
+    // A plain list needs nothing but the Set: a miss costs no well-formedness check.
+    return rememberingLastMatch((origin) => (hasExact && exact.has(origin)) || (hasPatterns && matchesPattern(origin, anyPort, patterns)))
   }
   return function matchesOrigin (origin: string): boolean {
     if (hasExact && exact.has(origin)) return true
@@ -301,8 +299,8 @@ function buildMatcher (
 
 /**
  * `matches` with the last origin it accepted remembered: a browser sends the same origin over
- * and over, and comparing it whole costs less than scanning its host and looking up its
- * suffixes again. `matches` must be pure; what it accepts is at most MAX_ORIGIN_LENGTH
+ * and over, and comparing it whole costs less than hashing it for a Set lookup (and walking
+ * the bucket) or scanning its host and looking up its suffixes again. `matches` must be pure; what it accepts is at most MAX_ORIGIN_LENGTH
  * characters (hostStartOf, which scanOrigin and matchesPattern start with, refuses longer),
  * so the string kept is bounded.
  */

@@ -5,6 +5,7 @@ import { compileStaticOrigin, isReflectable, MAX_ORIGIN_LENGTH, NOT_ALLOWED, REF
 import type { Policy } from './policy.js'
 import { checkStaticOrigin, type OriginFunction, type StaticOrigin } from './schema.js'
 import { isTokenList } from './tokens.js'
+import { ownSymbol } from './routes.js'
 import { checkRequested, explainOrigin, REFUSED_DISABLED, REFUSED_ORIGIN } from './explain.js'
 
 /** The continuation Fastify hands a hook: `next(error)`, or `next(null, payload)` to go on. */
@@ -19,8 +20,25 @@ export function isPreflight (request: FastifyRequest): boolean {
 
 /** Appends a field to Vary without losing what is there (SPEC 3.4). */
 export function addVary (reply: FastifyReply, field: string): void {
-  const current = reply.getHeader('vary')
+  const current = currentVary(reply)
   reply.header('vary', current === undefined ? field : vary.append(String(current), field))
+}
+
+// The symbol under which Fastify keeps the headers set with reply.header(), found on the
+// first reply (null: none); see currentVary.
+let replyHeadersKey: symbol | null | undefined
+
+/**
+ * `reply.getHeader('vary')` without lower-casing 'vary' on every request: the headers set
+ * with reply.header() are read where Fastify keeps them, then those set on reply.raw. A reply
+ * that keeps them otherwise (another Fastify version or copy) is asked through getHeader.
+ */
+export function currentVary (reply: FastifyReply): unknown {
+  if (replyHeadersKey === undefined) replyHeadersKey = ownSymbol(reply, 'fastify.reply.headers') ?? null
+  const headers = replyHeadersKey === null ? undefined : (reply as unknown as Record<symbol, unknown>)[replyHeadersKey]
+  if (typeof headers !== 'object' || headers === null) return reply.getHeader('vary')
+  const value = (headers as Record<string, unknown>).vary
+  return value !== undefined ? value : reply.raw.getHeader('vary')
 }
 
 /**

@@ -24,6 +24,11 @@ export const kSlot = Symbol('fastify-corsica.route')
 type Config = Record<PropertyKey, unknown> | undefined
 type ConfigReader = (request: FastifyRequest) => Config
 
+/** The object's own symbol-keyed property with this description (how Fastify names its internal slots). */
+export function ownSymbol (object: object, description: string): symbol | undefined {
+  return Object.getOwnPropertySymbols(object).find((symbol) => symbol.description === description)
+}
+
 /**
  * Fastify exposes a route's config only through `request.routeOptions`, a getter that
  * builds a fresh object on every call. To keep the per-request path allocation-free the
@@ -31,7 +36,7 @@ type ConfigReader = (request: FastifyRequest) => Config
  * description, and falls back to the public getter if a Fastify version stores it otherwise.
  */
 export function selectConfigReader (request: object): ConfigReader {
-  const key = Object.getOwnPropertySymbols(request).find((symbol) => symbol.description === 'fastify.context')
+  const key = ownSymbol(request, 'fastify.context')
   const context = key === undefined ? undefined : (request as Record<symbol, { config?: unknown }>)[key]
   if (key !== undefined && typeof context === 'object' && context !== null && typeof context.config === 'object') {
     return (r) => (r as unknown as Record<symbol, { config: Config }>)[key].config
@@ -115,12 +120,17 @@ export class Registry {
    * per request stays bounded.
    */
   findForPreflight (method: string, url: string): RouteSlot | null {
-    // The last URL is compared whole first: hashing a fresh string costs more.
-    let entry = url === this.lastUrl ? this.lastEntry : undefined
-    if (entry === undefined) entry = this.preflightCache.get(url)
+    // The last URL is compared whole first: hashing a fresh string costs more. It is only
+    // written when it changes, and then as the cache's own key: storing each request's fresh
+    // string in this long-lived object would cost a write barrier per preflight.
+    let entry: PreflightEntry | undefined
+    if (url === this.lastUrl) {
+      entry = this.lastEntry
+    } else {
+      entry = this.preflightCache.get(url)
+      if (entry !== undefined) this.remember(entry)
+    }
     if (entry !== undefined) {
-      this.lastUrl = url
-      this.lastEntry = entry
       const methods = entry.methods
       for (let i = 0; i < methods.length; i++) {
         if (methods[i] === method) return entry.slots[i]
@@ -130,15 +140,19 @@ export class Registry {
     if (url.length <= PREFLIGHT_CACHE_URL_LENGTH && method.length <= PREFLIGHT_CACHE_METHOD_LENGTH) {
       if (entry === undefined || entry.methods.length >= PREFLIGHT_CACHE_METHODS) {
         if (entry === undefined && this.preflightCache.size >= PREFLIGHT_CACHE_URLS) this.preflightCache.clear()
-        entry = { methods: [], slots: [] }
+        entry = { url, methods: [], slots: [] }
         this.preflightCache.set(url, entry)
-        this.lastUrl = url
-        this.lastEntry = entry
+        this.remember(entry)
       }
       entry.methods.push(method)
       entry.slots.push(slot)
     }
     return slot
+  }
+
+  private remember (entry: PreflightEntry): void {
+    this.lastUrl = entry.url
+    this.lastEntry = entry
   }
 
   /**
@@ -180,6 +194,7 @@ const PREFLIGHT_CACHE_METHOD_LENGTH = 32
 
 /** The requested methods seen for one URL and the slot each resolved to, index by index. */
 interface PreflightEntry {
+  readonly url: string
   readonly methods: string[]
   readonly slots: Array<RouteSlot | null>
 }
