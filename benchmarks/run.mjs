@@ -34,7 +34,7 @@ function ask (port, request) {
 // every scenario with exactly fastify-corsica's status and headers.
 async function checkSameResponses (name) {
   const answers = {}
-  const implementations = ['hand', 'corsica', ...implementationsOf(name).filter((implementation) => implementation === 'corsica-3')]
+  const implementations = ['hand', ...implementationsOf(name).filter((implementation) => implementation.startsWith('corsica'))]
   for (const implementation of implementations) {
     const { child, port } = await startServer(implementation, name)
     try {
@@ -110,11 +110,18 @@ const sizeRows = scenarioNames.filter((name) => implementationsOf(name).includes
   return `| ${name} | ${Math.round(median(large))} | ${Math.round(median(three))} | ${pct(median(large) / median(three))} (${pct(median(large.map((rps, i) => rps / three[i])))}) |`
 })
 
+// Loaded by app.register(import('fastify-corsica')) after the app exists, against the floor.
+const importRows = scenarioNames.filter((name) => implementationsOf(name).includes('corsica-import')).map((name) => {
+  const imported = samples.get(`${name}|corsica-import`)
+  const hand = samples.get(`${name}|hand`)
+  return `| ${name} | ${Math.round(median(imported))} | ${Math.round(median(samples.get(`${name}|corsica`)))} | ${Math.round(median(hand))} | ${pct(median(imported) / median(hand))} (${pct(median(imported.map((rps, i) => rps / hand[i])))}) |`
+})
+
 const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU'
 const report = `# Benchmark results
 
 ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores (${cpuModel}), ${ROUNDS} rounds of ${DURATION} s per scenario.
-Each round starts the servers afresh (four, five in the large-list scenarios; one process each${pin ? ', all pinned to core 0' : ''})
+Each round starts the servers afresh (four; five or six in the large-list scenarios; one process each${pin ? ', all pinned to core 0' : ''})
 in an order that rotates round by round (the server started and loaded last has a small edge), warms them
 up for 2 × 1 s, then loads them all at once with autocannon (20 connections, pipelining 10 per server) from this
 process${pin ? ' on core 1' : ''}. Sharing one core, the servers get equal CPU time, so requests/s is inversely
@@ -145,12 +152,24 @@ ${sizeRows.length === 0
   : `
 ## Large origin lists against a list of 3 (fastify-corsica, median requests/s)
 
-The large-list scenarios run a fifth server in the same rounds: fastify-corsica with the same
+The large-list scenarios run one more server in the same rounds: fastify-corsica with the same
 options but a list of 3 origins that includes the requesting one.
 
 | scenario | large list | list of 3 | large vs 3 (paired) |
 |---|---|---|---|
 ${sizeRows.join('\n')}
+`}
+${importRows.length === 0
+  ? ''
+  : `
+## Loaded with \`app.register(import('fastify-corsica'), options)\` (median requests/s)
+
+The 1,000-origin scenario also runs fastify-corsica loaded the way Fastify's documentation shows,
+after the app was created (every other server loads both plugins before creating the app).
+
+| scenario | loaded by import() | loaded first | floor | import() vs floor (paired) |
+|---|---|---|---|---|
+${importRows.join('\n')}
 `}
 ## Server CPU per request, µs (median; added over bare Fastify)
 

@@ -1,11 +1,13 @@
 // One benchmark server per process: `node server.mjs <implementation> <scenario>`.
 // Prints the port on stdout once it listens on 127.0.0.1.
 import Fastify from 'fastify'
-import fastifyCors from '@fastify/cors'
-import corsPlugin from 'fastify-corsica'
 import { SCENARIOS } from './scenarios.mjs'
 
 const [implementation, scenarioName] = process.argv.slice(2)
+// Both plugins are loaded before the app is created, as static imports would be, except under
+// 'corsica-import', where fastify-corsica is loaded by app.register(import(...)) once the app exists.
+const fastifyCors = (await import('@fastify/cors')).default
+const corsPlugin = implementation === 'corsica-import' ? null : (await import('fastify-corsica')).default
 const scenario = SCENARIOS[scenarioName]
 if (scenario === undefined) throw new Error(`unknown scenario ${scenarioName}`)
 
@@ -26,6 +28,9 @@ switch (implementation) {
     break
   case 'corsica':
     await app.register(corsPlugin, options)
+    break
+  case 'corsica-import':
+    await app.register(import('fastify-corsica'), options)
     break
   case 'corsica-3':
     // The large-list scenarios' baseline: the same options with a list of 3 that allows the same origin.
