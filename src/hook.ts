@@ -104,7 +104,7 @@ function run (
   if (preflight && (policy.preflightContinue || !canAnswer)) continuedPreflights.set(reply, policy)
   const origin = policy.origin
   if (origin.kind === 'dynamic') {
-    applyDynamicPolicy(policy, origin.fn, scope.instance, request, reply, preflight, canAnswer, allowMethods, payload, next)
+    applyDynamicPolicy(policy, origin, scope.instance, request, reply, preflight, canAnswer, allowMethods, payload, next)
   } else if (!applyPolicy(policy, origin, request, reply, preflight, canAnswer, allowMethods)) {
     next(null, payload)
   }
@@ -112,8 +112,8 @@ function run (
 
 /**
  * The common cases of an early hook, judged without the general path's chain of calls:
- * a static policy, no delegator, the route owned by this registration; for preflights, one
- * registration on the server and no preflightContinue. The same decisions as `judge`, which
+ * no delegator, the route owned by this registration; for preflights, one registration on
+ * the server and no preflightContinue. The same decisions as `judge`, which
  * takes every other case. Returns false when it left the request to `judge`.
  */
 function judgeCommon (scope: Scope, request: FastifyRequest, reply: FastifyReply, done: Next): boolean {
@@ -125,9 +125,11 @@ function judgeCommon (scope: Scope, request: FastifyRequest, reply: FastifyReply
     if (slot === undefined || slot.owner !== scope.owner) return false
     const policy = slot.policy
     const origin = policy.origin
-    if (origin.kind === 'dynamic') return false
-    applyToRequest(policy, origin, request, reply)
-    done()
+    if (origin.kind === 'dynamic') applyDynamicPolicy(policy, origin, scope.instance, request, reply, false, true, '', undefined, done)
+    else {
+      applyToRequest(policy, origin, request, reply)
+      done()
+    }
     return true
   }
   // A preflight (isPreflight, with request.headers read once: it is a getter).
@@ -136,10 +138,16 @@ function judgeCommon (scope: Scope, request: FastifyRequest, reply: FastifyReply
   if (!scope.answersPreflights || !registry.single || headers.origin === undefined || method === undefined) return false
   const target = preflightTarget(registry, request, method)
   const policy = target === null ? scope.policy : target.policy
+  if (policy.preflightContinue) return false
   const origin = policy.origin
-  if (origin.kind === 'dynamic' || policy.preflightContinue) return false
-  // Answered or refused here: the response is sent, so `done` is not called.
-  applyToPreflight(policy, origin, request, reply, true, registry.allowMethodsFor(policy, target))
+  const allowMethods = registry.allowMethodsFor(policy, target)
+  if (origin.kind === 'dynamic') {
+    // Calls `done` only when the origin function failed or its result was invalid.
+    applyDynamicPolicy(policy, origin, scope.instance, request, reply, true, true, allowMethods, undefined, done)
+  } else {
+    // Answered or refused here: the response is sent, so `done` is not called.
+    applyToPreflight(policy, origin, request, reply, true, allowMethods)
+  }
   return true
 }
 

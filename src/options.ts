@@ -83,7 +83,7 @@ export function resolveOptions (raw: CorsOptions): Validation {
   let origin: OriginRule = { kind: 'any' }
   const originOption = raw.origin ?? DEFAULTS.origin
   if (typeof originOption === 'function') {
-    origin = { kind: 'dynamic', fn: originOption }
+    origin = { kind: 'dynamic', fn: originOption, takesCallback: originOption.length >= 2 }
   } else {
     const compiled = compileStaticOrigin(originOption, 'origin')
     issues.push(...compiled.issues)

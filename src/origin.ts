@@ -12,7 +12,17 @@ export type OriginRule =
   | { readonly kind: 'fixed', readonly value: string }
   | { readonly kind: 'reflect' }
   | { readonly kind: 'match', readonly matches: (origin: string) => boolean }
-  | { readonly kind: 'dynamic', readonly fn: OriginFunction }
+  | DynamicRule
+
+/**
+ * An origin function. `takesCallback`: it declares a second parameter, so it is called with a
+ * callback (read once here: `fn.length` is an accessor call on every read).
+ */
+export interface DynamicRule {
+  readonly kind: 'dynamic'
+  readonly fn: OriginFunction
+  readonly takesCallback: boolean
+}
 
 /** Every rule except `dynamic`: what a static option, or an origin function's result, compiles to. */
 export type StaticRule = Exclude<OriginRule, { kind: 'dynamic' }>

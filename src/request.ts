@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import vary from 'vary'
 import { CorsRequestError, CORS_INVALID_ORIGIN_RESULT } from './errors.js'
-import { compileStaticOrigin, isReflectable, MAX_ORIGIN_LENGTH, NOT_ALLOWED, REFLECT_ORIGIN, type StaticRule } from './origin.js'
+import { compileStaticOrigin, isReflectable, MAX_ORIGIN_LENGTH, NOT_ALLOWED, REFLECT_ORIGIN, type DynamicRule, type StaticRule } from './origin.js'
 import type { Policy } from './policy.js'
-import { checkStaticOrigin, type OriginFunction, type StaticOrigin } from './schema.js'
+import { checkStaticOrigin, type StaticOrigin } from './schema.js'
 import { isTokenList } from './tokens.js'
 import { ownSymbol } from './routes.js'
 import { checkRequested, explainOrigin, REFUSED_DISABLED, REFUSED_ORIGIN } from './explain.js'
@@ -231,7 +231,7 @@ export function callUserFunction<A> (
  */
 export function applyDynamicPolicy (
   policy: Policy,
-  fn: OriginFunction,
+  rule: DynamicRule,
   instance: FastifyInstance,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -242,7 +242,8 @@ export function applyDynamicPolicy (
   next: Next
 ): void {
   const origin = request.headers.origin
-  if (fn.length >= 2) {
+  const fn = rule.fn
+  if (rule.takesCallback) {
     callUserFunction(fn, instance, origin, ORIGIN_FUNCTION, (error, value) => {
       if (error !== null) next(error)
       else applyResolved(policy, value, request, reply, preflight, canAnswer, allowMethods, payload, next)
