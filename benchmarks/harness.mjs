@@ -38,6 +38,60 @@ export async function stopServers (servers) {
   await Promise.all(servers.map(({ child }) => child.exitCode === null ? once(child, 'exit') : undefined))
 }
 
+/** CPU time (µs) the server process has used so far, asked over IPC. */
+async function serverCpu (child) {
+  child.send('cpu')
+  const [usage] = await once(child, 'message')
+  return usage.user + usage.system
+}
+
+/**
+ * One round of one scenario: fresh servers (one process each, in the order given), warm-up,
+ * all loaded at once. Fresh processes every round, so one unlucky process layout cannot decide
+ * a scenario. All the servers share one core and are loaded at once, so the machine's slow and
+ * fast spells hit them alike; each gets an equal share of the core, so its requests/s is
+ * inversely proportional to its CPU cost per request. Returns each server's result and CPU
+ * time, how busy their core was, and each one's share of their CPU time (1: an equal share).
+ */
+export async function measureRound (scenario, request, implementations, duration) {
+  const servers = []
+  try {
+    for (const implementation of implementations) servers.push({ implementation, ...await startServer(implementation, scenario) })
+    await warmUp(servers, request)
+    const before = await Promise.all(servers.map(({ child }) => serverCpu(child)))
+    const started = process.hrtime.bigint()
+    const measured = await Promise.all(servers.map(({ port }) => load(port, request, duration)))
+    const wall = Number(process.hrtime.bigint() - started) / 1000
+    const after = await Promise.all(servers.map(({ child }) => serverCpu(child)))
+    const cpu = servers.map((_, i) => after[i] - before[i])
+    const cpuTotal = cpu.reduce((sum, value) => sum + value, 0)
+    return { servers, measured, cpu, busy: cpuTotal / wall, shares: cpu.map((value) => value / cpuTotal * servers.length) }
+  } finally {
+    await stopServers(servers)
+  }
+}
+
+// The method rests on equal shares of the core. A round in which one server's share of the
+// servers' CPU time is off by more than SHARE_TOLERANCE (the load generator fell behind and fed
+// some servers more than others) measures the generator, not the servers: it is run again, up
+// to MAX_ATTEMPTS times, and the last attempt is kept whatever it shows.
+export const SHARE_TOLERANCE = 0.1
+export const MAX_ATTEMPTS = 3
+
+/**
+ * measureRound, run again while a share is off (see SHARE_TOLERANCE). `report(result, last)`
+ * sees every attempt. The result says whether its shares were `equal` and after how many `attempts`.
+ */
+export async function measureEqualRound (scenario, request, implementations, duration, report = () => {}) {
+  for (let attempts = 1; ; attempts++) {
+    const result = await measureRound(scenario, request, implementations, duration)
+    const equal = result.shares.every((share) => Math.abs(share - 1) <= SHARE_TOLERANCE)
+    const last = equal || attempts === MAX_ATTEMPTS
+    report({ ...result, equal }, last)
+    if (last) return { ...result, equal, attempts }
+  }
+}
+
 /** Loads one server for `duration` seconds; any non-2xx answer fails the run. */
 export async function load (port, request, duration) {
   const result = await autocannon({

@@ -5,18 +5,12 @@ import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
-import { load, median, pct, pin, rotate, startServer, stopServers, warmUp } from './harness.mjs'
+import { MAX_ATTEMPTS, measureEqualRound, median, pct, pin, rotate, SHARE_TOLERANCE, startServer } from './harness.mjs'
 import { IMPLEMENTATIONS, implementationsOf, SCENARIOS } from './scenarios.mjs'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10)
 const DURATION = Number(process.env.BENCH_DURATION ?? 3)
 const ONLY = process.env.BENCH_ONLY
-
-async function serverCpu (child) {
-  child.send('cpu')
-  const [usage] = await once(child, 'message')
-  return usage.user + usage.system
-}
 
 function ask (port, request) {
   return new Promise((resolve, reject) => {
@@ -54,56 +48,17 @@ for (const name of scenarioNames) await checkSameResponses(name)
 const samples = new Map()
 const cpuSamples = new Map()
 const busy = []
-// The method rests on equal shares of the core. A round in which one server's share of the
-// servers' CPU time is off by more than SHARE_TOLERANCE (the load generator fell behind and fed
-// some servers more than others) measures the generator, not the servers: it is run again, up
-// to MAX_ATTEMPTS times, and the last attempt is kept whatever it shows (counted in the report).
-const SHARE_TOLERANCE = 0.1
-const MAX_ATTEMPTS = 3
 let repeated = 0
 let keptUnequal = 0
-
-/** One round of one scenario: fresh servers, warm-up, all loaded at once. */
-async function measureRound (name, implementations) {
-  const request = SCENARIOS[name].request
-  // Fresh processes every round, so one unlucky process layout cannot decide a scenario.
-  const servers = []
-  try {
-    for (const implementation of implementations) servers.push({ implementation, ...await startServer(implementation, name) })
-    await warmUp(servers, request)
-    // Measured head to head: all the servers share one core and are loaded at once, so the
-    // machine's slow and fast spells hit them alike; each gets an equal share of the core,
-    // so its requests/s is inversely proportional to its CPU cost per request.
-    const before = await Promise.all(servers.map(({ child }) => serverCpu(child)))
-    const started = process.hrtime.bigint()
-    const measured = await Promise.all(servers.map(({ port }) => load(port, request, DURATION)))
-    const wall = Number(process.hrtime.bigint() - started) / 1000
-    const after = await Promise.all(servers.map(({ child }) => serverCpu(child)))
-    const cpu = servers.map((_, i) => after[i] - before[i])
-    const cpuTotal = cpu.reduce((sum, value) => sum + value, 0)
-    return { servers, measured, cpu, busy: cpuTotal / wall, shares: cpu.map((value) => value / cpuTotal * servers.length) }
-  } finally {
-    await stopServers(servers)
-  }
-}
-
 for (let round = 1; round <= ROUNDS; round++) {
   for (const name of scenarioNames) {
     // The start and load order rotates round by round (see rotate).
     const implementations = rotate(implementationsOf(name), round - 1)
-    let result
-    for (let attempt = 1; ; attempt++) {
-      result = await measureRound(name, implementations)
-      const { servers, measured, busy, shares } = result
-      const equal = shares.every((share) => Math.abs(share - 1) <= SHARE_TOLERANCE)
-      process.stderr.write(`round ${round}/${ROUNDS} ${name.padEnd(26)} ${servers.map(({ implementation }, i) => `${implementation} ${Math.round(measured[i].rps)}`).join(', ')} req/s; servers busy ${(busy * 100).toFixed(0)}%; CPU shares ${shares.map((share) => share.toFixed(2)).join(' ')}${equal ? '' : attempt < MAX_ATTEMPTS ? ' (unequal: run again)' : ' (unequal: kept)'}\n`)
-      if (equal) break
-      if (attempt === MAX_ATTEMPTS) {
-        keptUnequal++
-        break
-      }
-      repeated++
-    }
+    const result = await measureEqualRound(name, SCENARIOS[name].request, implementations, DURATION, ({ servers, measured, busy, shares, equal }, last) => {
+      process.stderr.write(`round ${round}/${ROUNDS} ${name.padEnd(26)} ${servers.map(({ implementation }, i) => `${implementation} ${Math.round(measured[i].rps)}`).join(', ')} req/s; servers busy ${(busy * 100).toFixed(0)}%; CPU shares ${shares.map((share) => share.toFixed(2)).join(' ')}${equal ? '' : last ? ' (unequal: kept)' : ' (unequal: run again)'}\n`)
+    })
+    repeated += result.attempts - 1
+    if (!result.equal) keptUnequal++
     const { servers, measured, cpu } = result
     servers.forEach(({ implementation }, i) => {
       const key = `${name}|${implementation}`

@@ -1,6 +1,5 @@
 import { test } from 'tap'
 import { keptTick } from '../src/ticks.js'
-import { currentVary } from '../src/request.js'
 
 test('a process.nextTick object is kept alive from the first tick after loading', async (t) => {
   await new Promise((resolve) => process.nextTick(resolve))
@@ -9,10 +8,4 @@ test('a process.nextTick object is kept alive from the first tick after loading'
   // The shape of Node's tick objects: two internal symbols, then callback and args.
   t.same(Object.getOwnPropertySymbols(tick).map((symbol) => symbol.description), ['async_id_symbol', 'trigger_async_id_symbol'])
   t.same(Object.keys(tick), ['callback', 'args'])
-})
-
-test('before any real reply, a reply without Fastify\'s header store is asked through getHeader', async (t) => {
-  // First call in this process: no symbol to find, so every later reply asks getHeader.
-  t.equal(currentVary({ getHeader: (name: string) => name === 'vary' ? 'Accept' : undefined } as never), 'Accept')
-  t.equal(currentVary({ getHeader: () => undefined } as never), undefined)
 })
