@@ -5,6 +5,7 @@
 // instrumentation off, is warmed up by three loads with fresh connections each (the JIT only
 // settles after a second set of connections), then instrumentation is switched on for the
 // measured requests only. A process now and then lands in a slow state (+50%); run twice.
+// KEEP_CALLGRIND=1 keeps the callgrind output (its folder is printed) for callgrind_annotate.
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -46,5 +47,5 @@ try {
 // One file per thread or dump; the totals line of each holds its instruction count.
 let total = 0
 for (const file of readdirSync(dir)) total += Number(/^totals: (\d+)/m.exec(readFileSync(join(dir, file), 'utf8'))?.[1] ?? 0)
-rmSync(dir, { recursive: true, force: true })
+if (process.env.KEEP_CALLGRIND) process.stderr.write(`kept ${dir}\n`); else rmSync(dir, { recursive: true, force: true })
 process.stdout.write(`${implementation} | ${scenario} | ${Math.round(total / Number(measured))} instructions per request\n`)

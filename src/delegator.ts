@@ -1,28 +1,32 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { compileDelegatedOptions, type Policy } from './policy.js'
 import { CORS_INVALID_DELEGATOR_RESULT } from './errors.js'
-import { callUserFunction, type UserFunctionKind } from './request.js'
+import { callUserFunction, type UserFunctionKind } from './user-function.js'
 import type { CorsDelegator, CorsOptions, RouteCorsOptions } from './schema.js'
 
 const DELEGATOR: UserFunctionKind = { name: 'delegator', code: CORS_INVALID_DELEGATOR_RESULT }
 
 /**
- * Per-request options (SPEC 2, `delegator`). Compiled policies are cached by the identity
+ * Per-request options (docs/behaviour.md §6.2). Compiled policies are cached by the identity
  * of the options object returned, per route, so a delegator returning one of a few constant
  * objects pays the validation and compile cost once.
  */
 export class Delegation {
   private readonly cache = new WeakMap<object, Map<RouteCorsOptions | undefined, Policy>>()
+  // Whether the delegator declares a callback parameter, read once (docs/behaviour.md §6.1).
+  private readonly takesCallback: boolean
 
   constructor (
     private readonly delegator: CorsDelegator,
     private readonly instance: FastifyInstance,
     private readonly pluginRaw: CorsOptions
-  ) {}
+  ) {
+    this.takesCallback = delegator.length >= 2
+  }
 
   /** Calls the delegator for this request and hands back the policy to apply. */
   resolve (request: FastifyRequest, routeCors: RouteCorsOptions | undefined, done: (error: Error | null, policy?: Policy) => void): void {
-    callUserFunction(this.delegator as never, this.instance, request, DELEGATOR, (error, result) => {
+    callUserFunction(this.delegator as never, this.takesCallback, this.instance, request, DELEGATOR, (error, result) => {
       if (error !== null) {
         done(error)
         return

@@ -8,9 +8,10 @@ export interface ConfigIssue {
 export const CORS_INVALID_OPTIONS = 'FST_CORS_INVALID_OPTIONS'
 export const CORS_INVALID_ROUTE_OPTIONS = 'FST_CORS_INVALID_ROUTE_OPTIONS'
 export const CORS_INVALID_ORIGIN_RESULT = 'FST_CORS_INVALID_ORIGIN_RESULT'
-export const CORS_ROUTE_NOT_COMPILED = 'FST_CORS_ROUTE_NOT_COMPILED'
 export const CORS_OPTIONS_ROUTE_CONFLICT = 'FST_CORS_OPTIONS_ROUTE_CONFLICT'
 export const CORS_INVALID_DELEGATOR_RESULT = 'FST_CORS_INVALID_DELEGATOR_RESULT'
+/** Warning: a route was declared before the plugin loaded (docs/behaviour.md §3.10). */
+export const CORS_ROUTE_UNSEEN = 'FST_CORS_ROUTE_UNSEEN'
 
 /**
  * Thrown at registration (or when a route is added) with every problem at once,
@@ -31,7 +32,7 @@ export class CorsConfigError extends Error {
   }
 }
 
-/** An error raised while serving a request (origin function or route set-up); Fastify answers 500. */
+/** An error raised while serving a request (an origin function or delegator result); Fastify answers 500. */
 export class CorsRequestError extends Error {
   readonly code: string
   readonly statusCode = 500

@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify'
 import type { Policy } from './policy.js'
-import { SAFELISTED_METHODS } from './tokens.js'
 
-/** The short reasons a refused preflight carries in its 403 body (SPEC 3.6). */
+/** The short reasons a refused preflight carries in its 403 body (docs/behaviour.md §3.6). */
 export const REFUSED_ORIGIN = 'CORS preflight refused: origin not allowed'
 export const REFUSED_DISABLED = 'CORS preflight refused: CORS is disabled for this route'
 export const REFUSED_METHOD = 'CORS preflight refused: method not allowed'
 export const REFUSED_HEADER = 'CORS preflight refused: request header not allowed'
+export const REFUSED_UNKNOWN_ROUTE = 'CORS preflight refused: the route is unknown to fastify-corsica'
 
 /**
  * Whether refusals are explained for this request (debug or trace logging). Callers check
@@ -37,63 +37,4 @@ export function explainOrigin (request: FastifyRequest, policy: Policy, prefligh
   } else {
     explain(request, 'origin', `${preflight ? 'the preflight' : 'CORS headers'} for ${origin} on ${request.url}: the origin is not allowed`, `add ${JSON.stringify(origin)} to origin (or to this route's config.cors.origin) if it should be allowed`)
   }
-}
-
-/** True when `item` is one entry of a `', '`-joined list, found without building an array. */
-function listHas (list: string, item: string): boolean {
-  for (let at = list.indexOf(item); at !== -1; at = list.indexOf(item, at + 1)) {
-    const end = at + item.length
-    if ((at === 0 || list.charCodeAt(at - 1) === 32) && (end === list.length || list.charCodeAt(end) === 44)) return true
-  }
-  return false
-}
-
-/**
- * `list.includes(value)` as a loop of comparisons: the request's value is never hashed, and
- * names of another length are skipped without a string comparison.
- */
-function includesString (list: readonly string[], value: string): boolean {
-  const length = value.length
-  for (let i = 0; i < list.length; i++) {
-    const item = list[i]
-    if (item.length === length && item === value) return true
-  }
-  return false
-}
-
-/**
- * Checks the preflight's requested method and headers against what the policy will
- * answer (`method` and `requested`: the preflight's Access-Control-Request-Method and
- * -Headers); returns the 403 reason when the browser would refuse anyway, or null.
- */
-export function checkRequested (request: FastifyRequest, policy: Policy, allowMethods: string, method: string, requested: string | undefined): string | null {
-  // A policy with a fixed list compares with its few names (no hashing of the request's
-  // value); 'auto' and '*' check the joined list.
-  const accepted = policy.acceptedMethods
-  const allowed = accepted !== null
-    ? includesString(accepted, method)
-    : (allowMethods === '*' && !policy.credentials) || SAFELISTED_METHODS.has(method) || listHas(allowMethods, method)
-  if (!allowed) return refuseMethod(request, method, allowMethods)
-  if (policy.allowHeadersLower === null || requested === undefined) return null
-  return checkHeaders(request, policy, method, requested)
-}
-
-function refuseMethod (request: FastifyRequest, method: string, allowMethods: string): string {
-  if (explaining(request)) explain(request, 'method', `the preflight for ${method} ${request.url} from ${request.headers.origin}: ${method} is not in methods (${allowMethods === '' ? 'none' : allowMethods})`, `add '${method}' to methods (or this route's config.cors.methods) if it should be allowed`)
-  return REFUSED_METHOD
-}
-
-/** Each requested header name must be in the configured allowedHeaders. */
-function checkHeaders (request: FastifyRequest, policy: Policy, method: string, requested: string): string | null {
-  const allowedHeaders = policy.allowHeadersLower as string
-  // Without credentials '*' allows every name but Authorization, which must be listed (Fetch, CORS-preflight fetch).
-  const wildcard = !policy.credentials && listHas(allowedHeaders, '*')
-  for (const name of requested.split(',')) {
-    const header = name.trim().toLowerCase()
-    if (header !== '' && !listHas(allowedHeaders, header) && !(wildcard && header !== 'authorization')) {
-      if (explaining(request)) explain(request, 'header', `the preflight for ${method} ${request.url} from ${request.headers.origin}: request header '${header}' is not in allowedHeaders (${policy.allowHeaders})`, `add '${header}' to allowedHeaders if it should be allowed`)
-      return REFUSED_HEADER
-    }
-  }
-  return null
 }

@@ -1,200 +1,194 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Delegation } from './delegator.js'
-import { explain, explaining } from './explain.js'
-import type { Policy } from './policy.js'
-import { applyDynamicPolicy, applyPolicy, applyToPreflight, applyToRequest, isPreflight, sendPreflightAnswer, type Next } from './request.js'
-import { compiledSlot, INVALID_PREFLIGHT, slotOf, type Registry, type RouteSlot } from './routes.js'
-import type { CorsHook, RouteCorsOptions } from './schema.js'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { applyActual } from './actual.js'
+import { explain, explaining, REFUSED_UNKNOWN_ROUTE } from './explain.js'
+import { CORS_ROUTE_UNSEEN } from './errors.js'
+import { answer, combineAcceptances, isPreflight, judgePreflight, refuse, type Acceptance, type Verdict } from './preflight.js'
+import type { Registration, Target } from './registration.js'
+import type { RouteRecord } from './registry.js'
+import { resolvePolicy, staticRule } from './resolve.js'
+import { recordIn, routeConfigOf, unseenRoutePolicy, type OptionsHandler } from './routes.js'
+import type { CorsHook } from './schema.js'
+import type { StaticRule } from './origin.js'
+import { servedRoutes } from './served.js'
 
-/** Hooks that run after the handler: they decorate the response; the OPTIONS route answers preflights. */
-export function isLateHook (hook: CorsHook): boolean {
-  return hook === 'preSerialization' || hook === 'onSend'
-}
+/** The continuation Fastify hands a hook: `done(error)`, or `done(null, payload)` to go on. */
+type Done = (error?: Error | null, payload?: unknown) => void
+type RequestHook = (request: FastifyRequest, reply: FastifyReply, done: Done) => void
+type PayloadHook = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done) => void
 
-/** One registration of the plugin: what its hook and its OPTIONS route share. */
-export interface Scope {
-  readonly instance: FastifyInstance
-  readonly policy: Policy
-  readonly hook: CorsHook
-  /** `preflight` option: whether this registration answers preflights at all. */
-  readonly answersPreflights: boolean
-  readonly registry: Registry
-  readonly delegation: Delegation | null
-  /** Identifies this registration in route slots. */
-  readonly owner: object
-}
-
-// The policy that judged a preflight which then went on to a handler (preflightContinue, late hooks).
-const continuedPreflights = new WeakMap<FastifyReply, Policy>()
+/** The body @fastify/cors sends for a malformed preflight under strictPreflight (docs/behaviour.md §3.7). */
+export const INVALID_PREFLIGHT = 'Invalid Preflight Request'
 
 /**
- * Judges one request and calls `next(null, payload)` unless the response was sent.
- * Static options without a delegator take a synchronous path that allocates nothing (SPEC 5).
+ * Whether this registration acts on a request: it owns the route the request landed on, or,
+ * for a request on no recorded route (a 404, a route declared before the plugin loaded),
+ * it is the first registration whose hook took it (docs/behaviour.md §4.1).
  */
-function judge (scope: Scope, request: FastifyRequest, reply: FastifyReply, payload: unknown, canAnswer: boolean, next: Next): void {
-  if (scope.answersPreflights && isPreflight(request)) judgePreflight(scope, request, reply, payload, canAnswer, next)
-  else judgeRoute(scope, request, reply, payload, false, canAnswer, next)
+function acts (registration: Registration, landed: RouteRecord | undefined, request: FastifyRequest): boolean {
+  return landed === undefined ? registration.registry.claim(request, registration) : landed.owner === registration
 }
 
-/** SPEC 3.8: a preflight is judged by the route that serves the requested method on its path. */
-function judgePreflight (scope: Scope, request: FastifyRequest, reply: FastifyReply, payload: unknown, canAnswer: boolean, next: Next): void {
-  const registry = scope.registry
-  // With one registration the route the preflight landed on (the OPTIONS catch-all, usually)
-  // tells nothing, and while every route shares its policy no lookup is needed either.
-  if (!registry.single) {
-    judgeRoute(scope, request, reply, payload, true, canAnswer, next)
+/** An actual request: CORS headers from the policy of the route it landed on (docs/behaviour.md §3.2). */
+function actualRequest (registration: Registration, request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done): void {
+  const config = routeConfigOf(request)
+  const landed = recordIn(registration.registry, config, request.raw.method as string)
+  if (!acts(registration, landed, request)) {
+    done(null, payload)
     return
   }
-  decide(scope, preflightTarget(registry, request, requestedMethod(request)), request, reply, payload, true, canAnswer, next)
-}
-
-/** The route that serves the preflight's requested method on its path; none needed while every route shares one policy. */
-function preflightTarget (registry: Registry, request: FastifyRequest, method: string): RouteSlot | null {
-  return registry.uniform ? null : registry.findForPreflight(method, request.url)
-}
-
-function requestedMethod (request: FastifyRequest): string {
-  return request.headers['access-control-request-method'] as string
-}
-
-/** Judges by the slot of the route the request landed on, which also says which registration owns it. */
-function judgeRoute (scope: Scope, request: FastifyRequest, reply: FastifyReply, payload: unknown, preflight: boolean, canAnswer: boolean, next: Next): void {
-  const registry = scope.registry
-  const slot = slotOf(registry, request)
-  if (slot instanceof Error) {
-    next(slot)
+  const policy = landed === undefined ? unseenRoutePolicy(registration, config) : landed.policy
+  const rule = staticRule(registration, policy)
+  if (rule !== null) {
+    applyActual(policy, rule, request, reply)
+    done(null, payload)
     return
   }
-  // A registration nested inside this one owns the route and judges it.
-  if (slot !== undefined && slot.owner !== scope.owner) {
-    next(null, payload)
-    return
-  }
-  const target = preflight ? preflightTarget(registry, request, requestedMethod(request)) : slot ?? null
-  decide(scope, target, request, reply, payload, preflight, canAnswer, next)
-}
-
-/** Picks the policy (the target route's, or a delegator's) and applies it. */
-function decide (scope: Scope, target: RouteSlot | null, request: FastifyRequest, reply: FastifyReply, payload: unknown, preflight: boolean, canAnswer: boolean, next: Next): void {
-  const policy = target === null ? scope.policy : target.policy
-  // A route with cors: false is disabled whatever a delegator would say, so it is never delegated.
-  if (scope.delegation !== null && policy.enabled) {
-    scope.delegation.resolve(request, target?.routeCors as RouteCorsOptions | undefined, (error, delegated) => {
-      if (error !== null) next(error)
-      else run(scope, delegated as Policy, target, request, reply, payload, preflight, canAnswer, next)
-    })
-    return
-  }
-  run(scope, policy, target, request, reply, payload, preflight, canAnswer, next)
-}
-
-function run (
-  scope: Scope,
-  policy: Policy,
-  target: RouteSlot | null,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  payload: unknown,
-  preflight: boolean,
-  canAnswer: boolean,
-  next: Next
-): void {
-  // Only preflights answer with methods: an actual request never looks them up.
-  const allowMethods = preflight ? scope.registry.allowMethodsFor(policy, target) : ''
-  if (preflight && (policy.preflightContinue || !canAnswer)) continuedPreflights.set(reply, policy)
-  const origin = policy.origin
-  if (origin.kind === 'dynamic') {
-    applyDynamicPolicy(policy, origin, scope.instance, request, reply, preflight, canAnswer, allowMethods, payload, next)
-  } else if (!applyPolicy(policy, origin, request, reply, preflight, canAnswer, allowMethods)) {
-    next(null, payload)
-  }
-}
-
-/**
- * The common cases of an early hook, judged without the general path's chain of calls:
- * no delegator, the route owned by this registration; for preflights, one registration on
- * the server and no preflightContinue. The same decisions as `judge`, which
- * takes every other case. Returns false when it left the request to `judge`.
- */
-function judgeCommon (scope: Scope, request: FastifyRequest, reply: FastifyReply, done: Next): boolean {
-  if (scope.delegation !== null) return false
-  const registry = scope.registry
-  if (request.raw.method !== 'OPTIONS') {
-    // Never a preflight: the route the request landed on decides.
-    const slot = compiledSlot(registry, request)
-    if (slot === undefined || slot.owner !== scope.owner) return false
-    const policy = slot.policy
-    const origin = policy.origin
-    if (origin.kind === 'dynamic') applyDynamicPolicy(policy, origin, scope.instance, request, reply, false, true, '', undefined, done)
-    else {
-      applyToRequest(policy, origin, request, reply)
-      done()
-    }
-    return true
-  }
-  // A preflight (isPreflight, with request.headers read once: it is a getter).
-  const headers = request.headers
-  const method = headers['access-control-request-method']
-  if (!scope.answersPreflights || !registry.single || headers.origin === undefined || method === undefined) return false
-  const target = preflightTarget(registry, request, method)
-  const policy = target === null ? scope.policy : target.policy
-  if (policy.preflightContinue) return false
-  const origin = policy.origin
-  const allowMethods = registry.allowMethodsFor(policy, target)
-  if (origin.kind === 'dynamic') {
-    // Calls `done` only when the origin function failed or its result was invalid.
-    applyDynamicPolicy(policy, origin, scope.instance, request, reply, true, true, allowMethods, undefined, done)
-  } else {
-    // Answered or refused here: the response is sent, so `done` is not called.
-    applyToPreflight(policy, origin, request, reply, true, allowMethods)
-  }
-  return true
-}
-
-/** Builds the function Fastify calls for the configured hook (SPEC 2, `hook`). */
-export function buildHook (scope: Scope): (...args: never[]) => void {
-  if (scope.hook === 'onRequest' || scope.hook === 'preValidation' || scope.hook === 'preHandler') {
-    return function corsicaHook (request: FastifyRequest, reply: FastifyReply, done: Next): void {
-      if (!judgeCommon(scope, request, reply, done)) judge(scope, request, reply, undefined, true, done)
-    }
-  }
-  const canAnswer = !isLateHook(scope.hook)
-  return function corsicaPayloadHook (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Next): void {
-    // After the handler, the OPTIONS route has already answered its preflights.
-    if (!canAnswer && continuedPreflights.has(reply)) {
-      done(null, payload)
+  resolvePolicy(registration, policy, landed?.routeCors, request, (error, resolved, rule) => {
+    if (error !== null) {
+      done(error)
       return
     }
-    judge(scope, request, reply, payload, canAnswer, done)
-  }
+    applyActual(resolved as NonNullable<typeof resolved>, rule as NonNullable<typeof rule>, request, reply)
+    done(null, payload)
+  })
 }
 
 /**
- * The handler of the `OPTIONS *` route. With an early hook it only sees preflights let
- * through by preflightContinue and malformed preflights; with a late hook it answers
- * preflights itself, since those hooks run after it.
+ * A preflight, always judged in `onRequest`, before any handler (docs/behaviour.md §3.6):
+ * by the route Fastify would serve the requested method with (§3.8, §5), or by this
+ * registration's policy when no route serves it. The route the preflight itself landed on
+ * only says which registration answers, which matters when several share the server (§4.2).
  */
-export function buildOptionsHandler (scope: Scope): (request: FastifyRequest, reply: FastifyReply) => void {
-  const late = isLateHook(scope.hook)
-  return function corsicaOptionsRoute (request: FastifyRequest, reply: FastifyReply): void {
-    if (!isPreflight(request)) {
-      if (explaining(request)) {
-        explain(request, 'malformed', `OPTIONS ${request.url}: it is not a preflight (a preflight has both Origin and Access-Control-Request-Method) and no OPTIONS route of yours handles it`,
-          scope.policy.strictPreflight ? 'send both headers, declare an OPTIONS route for the path, or set strictPreflight: false to answer 404 instead of 400' : 'declare an OPTIONS route for the path if it should be answered')
+function preflight (registration: Registration, request: FastifyRequest, reply: FastifyReply, done: Done): void {
+  if (registration.registry.registrations.length > 1 && !acts(registration, recordIn(registration.registry, routeConfigOf(request), 'OPTIONS'), request)) {
+    done()
+    return
+  }
+  const method = request.headers['access-control-request-method'] as string
+  const served = servedRoutes(registration.instance, registration.registry, method, request)
+  if (served.kind === 'unknown') {
+    refuseUnknownRoute(registration, request, reply, method)
+    return
+  }
+  const targets = served.kind === 'none' ? registration.targets : served.records
+  const rule = targets.length === 1 ? staticRule(targets[0].owner, targets[0].policy) : null
+  if (rule !== null) {
+    finishPreflight(registration, request, reply, done, judgeStatic(targets[0], rule, request))
+    return
+  }
+  judgeTargets(targets, request, method, (error, verdict) => {
+    if (error !== null) done(error)
+    else finishPreflight(registration, request, reply, done, verdict as Verdict)
+  })
+}
+
+/** Sends the verdict; a preflight passed on by preflightContinue goes to its handler. */
+function finishPreflight (registration: Registration, request: FastifyRequest, reply: FastifyReply, done: Done, verdict: Verdict): void {
+  const continued = answer(reply, request, verdict)
+  if (continued === null) return
+  // The plugin's own OPTIONS route answers a preflight passed on to it, with this status.
+  if (recordIn(registration.registry, routeConfigOf(request), 'OPTIONS')?.isCatchAll === true) reply.code(continued.successStatus)
+  done()
+}
+
+function refuseUnknownRoute (registration: Registration, request: FastifyRequest, reply: FastifyReply, method: string): void {
+  const where = `${method} ${request.url}`
+  if (explaining(request)) explain(request, 'route', `the preflight for ${where}: Fastify serves it with a route fastify-corsica never saw`, 'declare routes after `await app.register(corsPlugin, ...)`, in a scope where the plugin is registered')
+  registration.warnOnce(CORS_ROUTE_UNSEEN, () => `a preflight for ${where} was refused: Fastify serves it with a route fastify-corsica never saw (declared before the plugin loaded, or in a scope without it); declare routes after \`await app.register(corsPlugin, ...)\``)
+  refuse(reply, REFUSED_UNKNOWN_ROUTE, null)
+}
+
+/** Judges the preflight by each route that may serve it; the first refusal, or what all accept (docs/behaviour.md §5.4). */
+function judgeTargets (targets: readonly Target[], request: FastifyRequest, method: string, then: (error: Error | null, verdict?: Verdict) => void): void {
+  if (targets.length === 1) {
+    judgeTarget(targets[0], request, then)
+    return
+  }
+  const accepted: Acceptance[] = []
+  const next = (index: number): void => {
+    if (index === targets.length) {
+      then(null, combineAcceptances(accepted, method))
+      return
+    }
+    judgeTarget(targets[index], request, (error, verdict) => {
+      if (error !== null) then(error)
+      else if ((verdict as Verdict).refused !== null) then(null, verdict)
+      else {
+        accepted.push(verdict as Acceptance)
+        next(index + 1)
       }
-      if (scope.policy.strictPreflight) reply.code(400).type('text/plain; charset=utf-8').send(INVALID_PREFLIGHT)
-      else reply.callNotFound()
-      return
-    }
-    if (!late) {
-      sendPreflightAnswer(reply, continuedPreflights.get(reply) as Policy)
-      return
-    }
-    // Marks the preflight as answered here, so the late hook leaves it alone.
-    continuedPreflights.set(reply, scope.policy)
-    judge(scope, request, reply, undefined, true, (error) => {
-      if (error != null) reply.send(error)
-      else sendPreflightAnswer(reply, continuedPreflights.get(reply) as Policy)
     })
+  }
+  next(0)
+}
+
+/** Judges the preflight by one route's policy, under the registration that owns the route. */
+function judgeTarget (target: Target, request: FastifyRequest, then: (error: Error | null, verdict?: Verdict) => void): void {
+  const rule = staticRule(target.owner, target.policy)
+  if (rule !== null) {
+    then(null, judgeStatic(target, rule, request))
+    return
+  }
+  resolvePolicy(target.owner, target.policy, target.routeCors, request, (error, policy, resolvedRule) => {
+    if (error !== null) then(error)
+    else then(null, judgeStatic({ ...target, policy: policy as NonNullable<typeof policy> }, resolvedRule as NonNullable<typeof resolvedRule>, request))
+  })
+}
+
+/** Judges the preflight by a target whose policy and origin rule need nothing more resolved. */
+function judgeStatic (target: Target, rule: StaticRule, request: FastifyRequest): Verdict {
+  return judgePreflight(target.policy, rule, request, target.policy.allowMethods ?? target.owner.registry.autoMethods(target.entry))
+}
+
+/** The hooks a registration adds: preflights always in `onRequest`, actual requests in the configured `hook` (docs/behaviour.md §4.3). */
+export function buildHooks (registration: Registration): Array<[CorsHook, RequestHook | PayloadHook]> {
+  const answers = registration.answersPreflights
+  if (registration.hook === 'onRequest') {
+    return [['onRequest', function corsicaOnRequest (request: FastifyRequest, reply: FastifyReply, done: Done): void {
+      if (answers && isPreflight(request)) preflight(registration, request, reply, done)
+      else actualRequest(registration, request, reply, undefined, done)
+    }]]
+  }
+  const hooks: Array<[CorsHook, RequestHook | PayloadHook]> = []
+  if (answers) {
+    hooks.push(['onRequest', function corsicaPreflight (request: FastifyRequest, reply: FastifyReply, done: Done): void {
+      if (isPreflight(request)) preflight(registration, request, reply, done)
+      else done()
+    }])
+  }
+  // A preflight this registration answers was settled in onRequest; later hooks leave it alone.
+  const actual: PayloadHook = (request, reply, payload, done) => {
+    if (answers && isPreflight(request)) done(null, payload)
+    else actualRequest(registration, request, reply, payload, done)
+  }
+  if (registration.hook === 'preValidation' || registration.hook === 'preHandler') {
+    hooks.push([registration.hook, function corsicaHook (request: FastifyRequest, reply: FastifyReply, done: Done): void {
+      actual(request, reply, undefined, done)
+    }])
+  } else {
+    hooks.push([registration.hook, function corsicaPayloadHook (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done): void {
+      actual(request, reply, payload, done)
+    }])
+  }
+  return hooks
+}
+
+/**
+ * The handler of the `OPTIONS *` route. It sees preflights passed on by `preflightContinue`
+ * (headers and status already set) and OPTIONS requests that are not preflights (docs/behaviour.md §3.7).
+ */
+export function buildOptionsHandler (registration: Registration): OptionsHandler {
+  return function corsicaOptionsRoute (request: FastifyRequest, reply: FastifyReply): void {
+    if (isPreflight(request)) {
+      reply.header('content-length', '0').send()
+      return
+    }
+    const strict = registration.policy.strictPreflight
+    if (explaining(request)) {
+      explain(request, 'malformed', `OPTIONS ${request.url}: it is not a preflight (a preflight has both Origin and Access-Control-Request-Method) and no OPTIONS route of yours handles it`,
+        strict ? 'send both headers, declare an OPTIONS route for the path, or set strictPreflight: false to answer 404 instead of 400' : 'declare an OPTIONS route for the path if it should be answered')
+    }
+    if (strict) reply.code(400).type('text/plain; charset=utf-8').send(INVALID_PREFLIGHT)
+    else reply.callNotFound()
   }
 }

@@ -1,25 +1,32 @@
 /**
- * fastify-corsica: options → validate → compile → policy → per-request hook.
+ * fastify-corsica: options → validate → compile → policy → per-request hooks.
+ * The rules the code follows are in docs/behaviour.md.
  *
- * - `schema.ts`     TypeBox schema of the options (types come from it)
- * - `options.ts`    schema problems, semantic checks, defaults
- * - `origin.ts`     origin normalization, wildcard patterns, matchers
- * - `tokens.ts`     method and header-name grammar
- * - `policy.ts`     immutable policies with precomputed header values
- * - `routes.ts`     per-route slots, the route registry, the `OPTIONS *` route
- * - `delegator.ts`  per-request options, compiled once per returned object
- * - `request.ts`    what happens to one request: actual or preflight
- * - `hook.ts`       the Fastify hook and the OPTIONS handler
+ * - `schema.ts`        TypeBox schema of the options (types come from it)
+ * - `options.ts`       schema problems, semantic checks, defaults
+ * - `origin.ts`        origin normalization, wildcard patterns, matchers
+ * - `tokens.ts`        method and header-name grammar
+ * - `policy.ts`        immutable policies with precomputed header values
+ * - `registration.ts`  one registration: its settings, plugin policy and route policies
+ * - `registry.ts`      what the plugin knows about one server: registrations and routes
+ * - `routes.ts`        `onRoute`, route records, the `OPTIONS *` route
+ * - `pattern.ts`       route patterns and request paths as Fastify's router reads them
+ * - `served.ts`        which route Fastify serves a preflight's method with
+ * - `preflight.ts`     judging and answering a preflight
+ * - `actual.ts`        the headers of an actual request
+ * - `resolve.ts`       per-request parts: delegator, origin function
+ * - `user-function.ts` calling user functions, checking what they resolve to
+ * - `delegator.ts`     per-request options, compiled once per returned object
+ * - `hook.ts`          the Fastify hooks and the OPTIONS handler
  */
-// First: it must run before the rest of the package loads (see ticks.ts).
-import './ticks.js'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Delegation } from './delegator.js'
 import * as errors from './errors.js'
-import { buildHook, buildOptionsHandler, type Scope } from './hook.js'
-import { compilePluginOptions, compileRouteOptions, disabledPolicy, type Policy } from './policy.js'
-import { buildOnRoute, registerOptionsRoute, registryFor, type RouteSlot } from './routes.js'
+import { buildHooks, buildOptionsHandler } from './hook.js'
+import { compilePluginOptions } from './policy.js'
+import { Registration } from './registration.js'
+import { registryFor } from './registry.js'
+import { addOptionsRoute, buildOnRoute } from './routes.js'
 import type * as schema from './schema.js'
 
 declare module 'fastify' {
@@ -50,46 +57,22 @@ declare module 'fastify' {
  */
 async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions | schema.CorsDelegator): Promise<void> {
   // register(corsPlugin, (instance) => delegator): Fastify has already called the outer function.
-  const raw: schema.CorsOptions = typeof options === 'function' ? { delegator: options } : options
-  const { policy, warnings } = compilePluginOptions(raw)
-  // Warnings are logged once, at registration, never per request (SPEC 4).
-  for (const warning of warnings) fastify.log.warn(`fastify-corsica: ${warning}`)
+  // A copy: changing the options object after registration changes nothing (docs/behaviour.md §2.3).
+  const raw: schema.CorsOptions = typeof options === 'function' ? { delegator: options } : isPlainObject(options) ? { ...options } : options
+  const compiled = compilePluginOptions(raw)
+  // Warnings are logged once, at registration, never per request (docs/behaviour.md §2.3).
+  for (const warning of compiled.warnings) fastify.log.warn(`fastify-corsica: ${warning}`)
 
-  const registry = registryFor(fastify)
-  registry.register(policy)
-  const routePolicies = new WeakMap<object, Policy>()
-  const scope: Scope = {
-    instance: fastify,
-    policy,
-    hook: policy.options.hook,
-    answersPreflights: policy.options.preflight,
-    registry,
-    delegation: policy.options.delegator === undefined ? null : new Delegation(policy.options.delegator, fastify, raw),
-    owner: {}
+  const registration = new Registration(fastify, registryFor(fastify), raw, compiled)
+  fastify.addHook('onRoute', buildOnRoute(registration))
+  for (const [name, hook] of buildHooks(registration)) fastify.addHook(name as 'onRequest', hook as never)
+  if (registration.answersPreflights) {
+    addOptionsRoute(registration, { hide: compiled.options.hideOptionsRoute, logLevel: compiled.options.logLevel }, buildOptionsHandler(registration))
   }
+}
 
-  fastify.addHook('onRoute', buildOnRoute({
-    registry,
-    owner: scope.owner,
-    compile: (routeCors, route): Policy => {
-      if (routeCors === undefined) return policy
-      if (routeCors === false) return disabledPolicy(policy)
-      // The HEAD route Fastify adds for a GET shares its config object: compile and warn once.
-      let compiled = routePolicies.get(routeCors as object)
-      if (compiled === undefined) {
-        const result = compileRouteOptions(raw, routeCors, route)
-        for (const warning of result.warnings) fastify.log.warn(`fastify-corsica: route ${route}: ${warning}`)
-        routePolicies.set(routeCors as object, compiled = result.policy)
-      }
-      return compiled
-    }
-  }))
-  fastify.addHook(scope.hook as 'onRequest', buildHook(scope) as never)
-
-  if (policy.options.preflight) {
-    const slot: RouteSlot = { owner: scope.owner, policy, routeCors: undefined, url: `${fastify.prefix}*`, isOptionsRoute: true }
-    registerOptionsRoute({ instance: fastify, registry, slot, logLevel: policy.options.logLevel, handler: buildOptionsHandler(scope) })
-  }
+function isPlainObject (value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 fp(corsPlugin, { fastify: '5.x', name: 'fastify-corsica' })
@@ -102,7 +85,7 @@ corsPlugin.errorCodes = Object.freeze({
   FST_CORS_INVALID_ORIGIN_RESULT: errors.CORS_INVALID_ORIGIN_RESULT,
   FST_CORS_INVALID_DELEGATOR_RESULT: errors.CORS_INVALID_DELEGATOR_RESULT,
   FST_CORS_OPTIONS_ROUTE_CONFLICT: errors.CORS_OPTIONS_ROUTE_CONFLICT,
-  FST_CORS_ROUTE_NOT_COMPILED: errors.CORS_ROUTE_NOT_COMPILED
+  FST_CORS_ROUTE_UNSEEN: errors.CORS_ROUTE_UNSEEN
 } as const)
 
 // CommonJS consumers get the plugin itself from require(); the types ride along on it.

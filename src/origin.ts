@@ -1,10 +1,9 @@
 import type { ConfigIssue } from './errors.js'
 import type { OriginFunction, StaticOrigin } from './schema.js'
-import { internalize } from './strings.js'
 
 /**
  * How a policy decides on the request's Origin, picked once from the option's shape.
- * `fixed` keeps @fastify/cors semantics: the configured origin is sent as-is (SPEC 2.1).
+ * `fixed` keeps @fastify/cors semantics: the configured origin is sent as-is (docs/behaviour.md §2.1).
  */
 export type OriginRule =
   | { readonly kind: 'none' }
@@ -27,7 +26,7 @@ export interface DynamicRule {
 /** Every rule except `dynamic`: what a static option, or an origin function's result, compiles to. */
 export type StaticRule = Exclude<OriginRule, { kind: 'dynamic' }>
 
-/** Longer Origin values are never matched or reflected: bounded work per request (SPEC 3.10). */
+/** Longer Origin values are never matched or reflected: bounded work per request (docs/behaviour.md §3.11). */
 export const MAX_ORIGIN_LENGTH = 512
 
 const CHAR_PLUS = 43
@@ -116,11 +115,10 @@ export function scanOrigin (origin: string): number {
   return wellFormed ? start + end * 1024 : -1
 }
 
-/**
- * True when `origin` is a well-formed serialized origin that may be reflected. A browser sends
- * the same origin over and over: the last well-formed one is compared whole before scanning.
- */
-export const isReflectable = rememberingLastMatch((origin) => scanOrigin(origin) !== -1)
+/** True when `origin` is a well-formed serialized origin that may be reflected (docs/behaviour.md §2.1). */
+export function isReflectable (origin: string): boolean {
+  return scanOrigin(origin) !== -1
+}
 
 /** The rules `false` and `true` compile to, shared by static options and origin function results. */
 export const NOT_ALLOWED: StaticRule = { kind: 'none' }
@@ -143,9 +141,8 @@ type Parsed =
 const ORIGIN_HINT = "an origin is scheme://host[:port] only, e.g. 'https://app.example.com'"
 
 /**
- * Normalizes a configured origin or wildcard pattern (SPEC 2.1): scheme and host
- * lower-cased, default port and one trailing slash dropped, IDN to punycode. What it
- * returns is internalized: requests' Origin values are compared with it.
+ * Normalizes a configured origin or wildcard pattern (docs/behaviour.md §2.1): scheme and host
+ * lower-cased, default port and one trailing slash dropped, IDN to punycode.
  */
 export function parseConfiguredOrigin (raw: string): Parsed {
   if (raw === 'null') return { kind: 'exact', origin: 'null' }
@@ -191,15 +188,15 @@ export function parseConfiguredOrigin (raw: string): Parsed {
   if ((subdomains || anyPort) && !url.hostname.startsWith('[') && !isPatternHost(url.hostname)) {
     return { kind: 'error', message: `${JSON.stringify(raw)} would never match: browsers send hosts of letters, digits, '.', '-', '_' and '~' in non-empty labels (${JSON.stringify(url.hostname)} is not one)` }
   }
-  const prefix = internalize(`${protocol}://`)
+  const prefix = `${protocol}://`
   if (subdomains) {
-    const base = internalize(url.hostname)
+    const base = url.hostname
     if (!base.includes('.') && base !== 'localhost') {
       return { kind: 'error', message: `${JSON.stringify(raw)} would match every site under '.${base}'; name a registrable domain such as 'https://*.example.com'` }
     }
-    return { kind: 'subdomains', base, pattern: { prefix, portSuffix: anyPort ? null : url.port === '' ? '' : internalize(`:${url.port}`) } }
+    return { kind: 'subdomains', base, pattern: { prefix, portSuffix: anyPort ? null : url.port === '' ? '' : `:${url.port}` } }
   }
-  return { kind: anyPort ? 'anyPort' : 'exact', origin: internalize(url.origin) }
+  return { kind: anyPort ? 'anyPort' : 'exact', origin: url.origin }
 }
 
 /** The first issue found when an origin list is compiled, or the compiled rule. */
@@ -209,7 +206,7 @@ export interface OriginCompilation {
   readonly warnings: string[]
 }
 
-/** Compiles any static origin form (SPEC 2.1) into a rule; `path` names the option in messages. */
+/** Compiles any static origin form (docs/behaviour.md §2.1) into a rule; `path` names the option in messages. */
 export function compileStaticOrigin (value: StaticOrigin, path: string): OriginCompilation {
   const issues: ConfigIssue[] = []
   const warnings: string[] = []
@@ -279,10 +276,10 @@ function stripStatefulFlags (re: RegExp): RegExp {
 }
 
 /**
- * One closure for the whole list: a Set lookup for exact origins, then the wildcard
- * index (looked up by host suffix, so its cost does not grow with the number of patterns),
- * then the RegExps in order. Only well-formed origins reach patterns and RegExps: junk
- * such as two origins joined by a comma never matches.
+ * One closure for the whole list, picked by what the list holds: a Set lookup for exact
+ * origins, then the wildcard index (looked up by host suffix, so its cost does not grow with
+ * the number of patterns), then the RegExps in order. Only well-formed origins reach patterns
+ * and RegExps: junk such as two origins joined by a comma never matches.
  */
 function buildMatcher (
   exact: ReadonlySet<string>,
@@ -290,37 +287,17 @@ function buildMatcher (
   patterns: ReadonlyMap<string, readonly Pattern[]>,
   regexps: readonly RegExp[]
 ): (origin: string) => boolean {
-  const hasExact = exact.size > 0
   const hasPatterns = patterns.size > 0 || anyPort.size > 0
-  if (regexps.length === 0) {
-    // A plain list needs nothing but the Set: a miss costs no well-formedness check.
-    return rememberingLastMatch((origin) => (hasExact && exact.has(origin)) || (hasPatterns && matchesPattern(origin, anyPort, patterns)))
-  }
+  if (!hasPatterns && regexps.length === 0) return (origin) => exact.has(origin)
+  if (regexps.length === 0) return (origin) => exact.has(origin) || matchesPattern(origin, anyPort, patterns)
   return function matchesOrigin (origin: string): boolean {
-    if (hasExact && exact.has(origin)) return true
+    if (exact.has(origin)) return true
     if (hasPatterns && matchesPattern(origin, anyPort, patterns)) return true
     if (!isReflectable(origin)) return false
-    for (let i = 0; i < regexps.length; i++) {
-      if (regexps[i].test(origin)) return true
+    for (const regexp of regexps) {
+      if (regexp.test(origin)) return true
     }
     return false
-  }
-}
-
-/**
- * `matches` with the last origin it accepted remembered: a browser sends the same origin over
- * and over, and comparing it whole costs less than hashing it for a Set lookup (and walking
- * the bucket) or scanning its host and looking up its suffixes again. `matches` must be pure; what it accepts is at most MAX_ORIGIN_LENGTH
- * characters (hostStartOf, which scanOrigin and matchesPattern start with, refuses longer),
- * so the string kept is bounded.
- */
-function rememberingLastMatch (matches: (origin: string) => boolean): (origin: string) => boolean {
-  let last: string | null = null
-  return function matchesRemembered (origin: string): boolean {
-    if (origin === last) return true
-    if (!matches(origin)) return false
-    last = origin
-    return true
   }
 }
 
@@ -367,4 +344,24 @@ function matchesSuffix (origin: string, start: number, from: number, end: number
     if (pattern.portSuffix === '' ? end === origin.length : origin.length - end === pattern.portSuffix.length && origin.endsWith(pattern.portSuffix)) return true
   }
   return false
+}
+
+/**
+ * The Access-Control-Allow-Origin value for this request under `rule`, or null when the origin
+ * is not allowed. A single fixed origin is sent as-is to actual requests (as @fastify/cors
+ * does); a preflight must match it (docs/behaviour.md §2.1).
+ */
+export function allowOriginFor (rule: StaticRule, origin: string | undefined, preflight: boolean): string | null {
+  switch (rule.kind) {
+    case 'none':
+      return null
+    case 'any':
+      return '*'
+    case 'fixed':
+      return preflight && origin !== rule.value ? null : rule.value
+    case 'reflect':
+      return origin !== undefined && origin !== 'null' && isReflectable(origin) ? origin : null
+    case 'match':
+      return origin !== undefined && origin.length <= MAX_ORIGIN_LENGTH && rule.matches(origin) ? origin : null
+  }
 }

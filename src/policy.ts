@@ -1,42 +1,37 @@
 import { CorsConfigError, CORS_INVALID_DELEGATOR_RESULT, CORS_INVALID_OPTIONS, CORS_INVALID_ROUTE_OPTIONS } from './errors.js'
 import { resolveOptions, schemaIssues, type ResolvedOptions } from './options.js'
 import type { OriginRule } from './origin.js'
-import { internalize } from './strings.js'
 import { SAFELISTED_METHODS } from './tokens.js'
 import { checkOptions, checkRouteOptions, CorsOptionsSchema, RouteCorsOptionsSchema, type CorsOptions, type RouteCorsOptions } from './schema.js'
 
 /**
- * Everything the per-request code needs, computed once: header values are joined
- * strings, the origin check is a rule picked by the option's shape. Frozen.
+ * What the per-request code needs, computed once: header values are joined strings, the
+ * origin check is a rule picked by the option's shape. Registration settings (hook,
+ * preflight, logLevel, hideOptionsRoute) are not here; they belong to the registration.
  */
 export interface Policy {
   /** False for `origin: false` and routes with `cors: false`: no CORS headers at all. */
   readonly enabled: boolean
   readonly origin: OriginRule
-  /** The response depends on the request's Origin, so caches must key on it (SPEC 3.4). */
+  /** The response depends on the request's Origin, so caches must key on it (docs/behaviour.md §3.4). */
   readonly varyOrigin: boolean
   readonly credentials: boolean
   readonly exposeHeaders: string | null
-  /** Null: `methods: 'auto'`, looked up per path in the route registry. */
+  /** Null: `methods: 'auto'`, the methods routed on the preflight's path. */
   readonly allowMethods: string | null
-  /**
-   * Methods a preflight may ask for: those of `methods` that are not safelisted first (most
-   * preflights ask for one of them), then GET, HEAD, POST; null for 'auto' or '*'.
-   */
-  readonly acceptedMethods: readonly string[] | null
+  /** Methods a preflight may ask for: those of `methods` and GET, HEAD, POST; null for 'auto' or '*'. */
+  readonly acceptedMethods: ReadonlySet<string> | null
   /** Null: reflect the request's Access-Control-Request-Headers. */
   readonly allowHeaders: string | null
-  /** `allowHeaders` lower-cased, for checking requested header names. */
-  readonly allowHeadersLower: string | null
-  /** Vary for an accepted preflight, joined once: Origin and/or Access-Control-Request-Headers. */
+  /** The names of `allowHeaders`, lower-cased, for checking requested header names. */
+  readonly allowHeaderNames: ReadonlySet<string> | null
+  /** Vary for an accepted preflight: Origin and/or Access-Control-Request-Headers. */
   readonly preflightVary: string | null
   readonly maxAge: string | null
   readonly cacheControl: string | null
   readonly preflightContinue: boolean
   readonly strictPreflight: boolean
   readonly successStatus: number
-  /** The options this policy was compiled from, kept for route merging and explanations. */
-  readonly options: ResolvedOptions
 }
 
 function preflightVary (varyOrigin: boolean, reflectHeaders: boolean): string | null {
@@ -44,43 +39,64 @@ function preflightVary (varyOrigin: boolean, reflectHeaders: boolean): string | 
   return varyOrigin ? 'Origin, Access-Control-Request-Headers' : 'Access-Control-Request-Headers'
 }
 
-/** A header value joined once, as a flat string Node writes without flattening it again. */
-function joined (values: readonly string[]): string {
-  return internalize(values.join(', '))
-}
-
 export function compilePolicy (options: ResolvedOptions): Policy {
   const origin = options.origin
   const varyOrigin = origin.kind === 'reflect' || origin.kind === 'match' || origin.kind === 'dynamic'
-  const methods = options.methods === 'auto' ? null : options.methods.map(internalize)
-  const allowHeaders = options.allowedHeaders === null ? null : joined(options.allowedHeaders)
+  const methods = options.methods === 'auto' ? null : options.methods
+  const allowHeaders = options.allowedHeaders
   return Object.freeze({
     enabled: origin.kind !== 'none',
     origin,
     varyOrigin,
     credentials: options.credentials,
-    exposeHeaders: options.exposedHeaders.length > 0 ? joined(options.exposedHeaders) : null,
-    allowMethods: methods === null ? null : joined(methods),
-    acceptedMethods: methods === null || methods.includes('*') ? null : [...methods.filter((method) => !SAFELISTED_METHODS.has(method)), ...SAFELISTED_METHODS],
-    allowHeaders,
-    allowHeadersLower: allowHeaders === null ? null : internalize(allowHeaders.toLowerCase()),
-    preflightVary: preflightVary(varyOrigin, options.allowedHeaders === null),
-    maxAge: options.maxAge === null ? null : internalize(String(options.maxAge)),
-    cacheControl: options.cacheControl === null ? null : internalize(options.cacheControl),
+    exposeHeaders: options.exposedHeaders.length > 0 ? options.exposedHeaders.join(', ') : null,
+    allowMethods: methods === null ? null : methods.join(', '),
+    acceptedMethods: methods === null || methods.includes('*') ? null : new Set([...methods, ...SAFELISTED_METHODS]),
+    allowHeaders: allowHeaders === null ? null : allowHeaders.join(', '),
+    allowHeaderNames: allowHeaders === null ? null : new Set(allowHeaders.map((name) => name.toLowerCase())),
+    preflightVary: preflightVary(varyOrigin, allowHeaders === null),
+    maxAge: options.maxAge === null ? null : String(options.maxAge),
+    cacheControl: options.cacheControl,
     preflightContinue: options.preflightContinue,
     strictPreflight: options.strictPreflight,
-    successStatus: options.optionsSuccessStatus,
-    options
+    successStatus: options.optionsSuccessStatus
   })
 }
 
-/** A route with `config.cors: false`: CORS is off and its preflights are refused (SPEC 3.6). */
+/** A route with `config.cors: false`: CORS is off and its preflights are refused (docs/behaviour.md §3.6). */
 export function disabledPolicy (base: Policy): Policy {
   return Object.freeze({ ...base, enabled: false, origin: { kind: 'none' } as const, varyOrigin: false, preflightVary: null })
 }
 
-export interface CompiledPlugin {
+/**
+ * The policy a preflight is answered under when several routes may serve it (a `version` or
+ * custom constraint the preflight cannot carry) and all of them accept it: only what every
+ * one of them allows (docs/behaviour.md §5.4). `requestedMethod` is what the preflight asked for.
+ */
+export function mostRestrictive (policies: readonly Policy[], allowMethods: readonly string[], requestedMethod: string): { policy: Policy, allowMethods: string } {
+  const [first] = policies
+  const same = <T>(pick: (policy: Policy) => T): boolean => policies.every((policy) => pick(policy) === pick(first))
+  const maxAges = policies.map((policy) => policy.maxAge)
+  const reflect = !same((policy) => policy.allowHeaders) || first.allowHeaders === null
+  const varyOrigin = policies.some((policy) => policy.varyOrigin)
+  const policy: Policy = Object.freeze({
+    ...first,
+    varyOrigin,
+    credentials: policies.every((policy) => policy.credentials),
+    allowHeaders: reflect ? null : first.allowHeaders,
+    allowHeaderNames: reflect ? null : first.allowHeaderNames,
+    preflightVary: preflightVary(varyOrigin, reflect),
+    maxAge: maxAges.includes(null) ? null : String(Math.min(...maxAges.map(Number))),
+    cacheControl: same((policy) => policy.cacheControl) ? first.cacheControl : null,
+    preflightContinue: policies.every((policy) => policy.preflightContinue)
+  })
+  const methods = allowMethods.every((list) => list === allowMethods[0]) ? allowMethods[0] : requestedMethod
+  return { policy, allowMethods: methods }
+}
+
+export interface CompiledOptions {
   readonly policy: Policy
+  readonly options: ResolvedOptions
   readonly warnings: readonly string[]
 }
 
@@ -89,9 +105,9 @@ const ROUTE_KEYS = Object.keys(RouteCorsOptionsSchema.properties)
 
 /**
  * Schema check, then semantic checks on the options that passed it, so that one error
- * lists every problem (SPEC 2, 4).
+ * lists every problem (docs/behaviour.md §2.3).
  */
-function validate (check: typeof checkOptions, known: readonly string[], raw: unknown, base: CorsOptions, code: string, where: string): CompiledPlugin {
+function validate (check: typeof checkOptions, known: readonly string[], raw: unknown, base: CorsOptions, code: string, where: string): CompiledOptions {
   const issues = schemaIssues(check, raw, known)
   const wellFormed: Record<string, unknown> = { ...base }
   if (typeof raw === 'object' && raw !== null) {
@@ -102,11 +118,11 @@ function validate (check: typeof checkOptions, known: readonly string[], raw: un
   const resolved = resolveOptions(wellFormed as CorsOptions)
   issues.push(...resolved.issues)
   if (issues.length > 0) throw new CorsConfigError(code, where, issues)
-  return { policy: compilePolicy(resolved.options), warnings: resolved.warnings }
+  return { policy: compilePolicy(resolved.options), options: resolved.options, warnings: resolved.warnings }
 }
 
 /** Validates plugin options and compiles them; throws one error listing every problem. */
-export function compilePluginOptions (raw: unknown): CompiledPlugin {
+export function compilePluginOptions (raw: unknown): CompiledOptions {
   return validate(checkOptions, PLUGIN_KEYS, raw, {}, CORS_INVALID_OPTIONS, 'the fastify-corsica options')
 }
 
@@ -122,9 +138,9 @@ export function compileDelegatedOptions (pluginRaw: CorsOptions, result: unknown
 }
 
 /**
- * Validates a route's `config.cors` and merges it over the plugin's options once,
- * when the route is added (SPEC 4); the error names the route.
+ * Validates a route's `config.cors` and merges it over the plugin's options once, when the
+ * route is added (docs/behaviour.md §2.3); the error names the route.
  */
-export function compileRouteOptions (pluginRaw: CorsOptions, routeRaw: unknown, route: string): CompiledPlugin {
+export function compileRouteOptions (pluginRaw: CorsOptions, routeRaw: unknown, route: string): CompiledOptions {
   return validate(checkRouteOptions as typeof checkOptions, ROUTE_KEYS, routeRaw, pluginRaw, CORS_INVALID_ROUTE_OPTIONS, `config.cors of route ${route}`)
 }

@@ -20,7 +20,7 @@ export const StaticOriginSchema = Type.Union([Type.Boolean(), OriginItemSchema])
 export type StaticOrigin = Static<typeof StaticOriginSchema>
 
 export type OriginCallback = (error: Error | null, origin?: StaticOrigin) => void
-/** `(origin, cb)` or `async (origin)`, with `this` bound to the Fastify instance (SPEC 2.1). */
+/** `(origin, cb)` or `async (origin)`, with `this` bound to the Fastify instance (docs/behaviour.md §2.1). */
 export type OriginFunction = (
   this: FastifyInstance,
   origin: string | undefined,
@@ -74,7 +74,7 @@ export type CorsDelegator = (
   callback: DelegatorCallback
 ) => void | RouteCorsOptions | Promise<RouteCorsOptions>
 
-/** Compiled once at module load (SPEC 4). */
+/** Compiled once at module load (docs/behaviour.md §2.3). */
 export const checkOptions = TypeCompiler.Compile(CorsOptionsSchema, [OriginItemSchema as TSchema])
 export const checkRouteOptions = TypeCompiler.Compile(RouteCorsOptionsSchema, [OriginItemSchema as TSchema])
 export const checkStaticOrigin = TypeCompiler.Compile(StaticOriginSchema, [OriginItemSchema as TSchema])

@@ -32,12 +32,9 @@ const AFTER_COMMA = 3
  * A request's Access-Control-Request-Headers is reflected only when it is a plain
  * comma-separated list of tokens (`token *( OWS "," OWS token )`, no empty items, no
  * leading or trailing whitespace). One pass over the characters, no allocation, so a
- * 15 KiB header costs one linear scan (SPEC 3.10).
+ * 15 KiB header costs one linear scan (docs/behaviour.md §3.11).
  */
 export function isTokenList (value: string): boolean {
-  // Browsers send the same few lists over and over: the last valid one is compared whole
-  // (no per-character table lookups) before scanning.
-  if (value === lastTokenList) return true
   let state = 0
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i)
@@ -54,14 +51,8 @@ export function isTokenList (value: string): boolean {
       return false
     }
   }
-  if (state !== IN_TOKEN) return false
-  if (value.length <= LAST_TOKEN_LIST_LENGTH) lastTokenList = value
-  return true
+  return state === IN_TOKEN
 }
-
-// The last valid list isTokenList saw (any valid list to start with); only short ones are kept.
-let lastTokenList = 'content-type'
-const LAST_TOKEN_LIST_LENGTH = 256
 
 /** Splits `'a, b'` or `['a', 'b']` into trimmed, non-empty items. */
 export function splitList (value: string | readonly string[]): string[] {

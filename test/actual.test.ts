@@ -1,7 +1,6 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import corsPlugin from '../src/index.js'
-import { currentVary } from '../src/request.js'
 import { build, corsHeaders, EVIL, PARTNER, preflight } from './helpers/app.js'
 
 test('default options allow any origin with ACAO * and no Vary', async (t) => {
@@ -156,11 +155,6 @@ test('Vary set on reply.raw before the plugin runs is appended to as well (actua
   const pre = await preflight(early, '/items/1', PARTNER, 'PUT', 'x-a')
   t.equal(pre.statusCode, 204)
   t.equal(pre.headers.vary, 'Accept-Encoding, Origin, Access-Control-Request-Headers')
-})
-
-test('a reply that does not keep its headers where Fastify 5 does is asked through getHeader', async (t) => {
-  // Requests above found where this Fastify keeps reply headers; a reply without them falls back.
-  t.equal(currentVary({ getHeader: (name: string) => name === 'vary' ? 'Accept' : undefined } as never), 'Accept')
 })
 
 test('Vary already naming Origin is not repeated', async (t) => {

@@ -135,3 +135,16 @@ test('with logging above debug no explanation is written', async (t) => {
   await preflight(app, '/items/1', PARTNER, 'PATCH')
   t.same(lines, [])
 })
+
+test('a preflight for a route the plugin never saw logs one line with the fix', async (t) => {
+  const lines: Line[] = []
+  const app = Fastify({ logger: { level: 'debug', stream: { write: (raw: string) => { const line = JSON.parse(raw) as Line; if (line.cors !== undefined) lines.push(line) } } } })
+  app.register(corsPlugin, { origin: [PARTNER] })
+  app.put('/early', async () => 'early')
+  await app.ready()
+  const res = await preflight(app, '/early', PARTNER, 'PUT')
+  t.equal(res.body, 'CORS preflight refused: the route is unknown to fastify-corsica')
+  t.equal(lines.length, 1)
+  t.same(lines[0].cors, { refused: 'route', origin: PARTNER, method: 'OPTIONS', path: '/early' })
+  t.equal(lines[0].msg, 'fastify-corsica refused the preflight for PUT /early: Fastify serves it with a route fastify-corsica never saw; declare routes after `await app.register(corsPlugin, ...)`, in a scope where the plugin is registered')
+})

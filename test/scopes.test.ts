@@ -77,3 +77,18 @@ test('routes outside the scope of a prefixed registration get no CORS headers', 
   t.same(corsHeaders(await app.inject({ url: '/public', headers: { origin: PARTNER } })), {})
   t.equal((await preflight(app, '/public', EVIL, 'GET')).statusCode, 404, 'no OPTIONS route outside the prefix')
 })
+
+test('a request on no route that two nested registrations both see is decided by the first one only', async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin, { origin: [PARTNER], credentials: true })
+  await app.register(async (inner) => {
+    await inner.register(corsPlugin, { origin: [ADMIN] })
+    inner.setNotFoundHandler(async (_request, reply) => reply.code(404).send('inner 404'))
+  }, { prefix: '/v2' })
+  await app.ready()
+  const res = await app.inject({ url: '/v2/nothing', headers: { origin: PARTNER } })
+  t.equal(res.body, 'inner 404')
+  t.same(corsHeaders(res), { vary: 'Origin', 'access-control-allow-origin': PARTNER, 'access-control-allow-credentials': 'true' }, 'the outer registration decided; the inner one added nothing')
+  const admin = await app.inject({ url: '/v2/nothing', headers: { origin: ADMIN } })
+  t.same(corsHeaders(admin), { vary: 'Origin' })
+})

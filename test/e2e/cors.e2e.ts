@@ -12,7 +12,7 @@ let api: FastifyInstance
 let apiPort: number
 let reflectApi: FastifyInstance
 let reflectPort: number
-const seen = { deletes: 0, preflights: new Map<string, number>(), sandboxOrigins: [] as string[] }
+const seen = { deletes: 0, adminDeletes: 0, preflights: new Map<string, number>(), sandboxOrigins: [] as string[] }
 
 const appOrigin = (): string => `http://app.example.test:${pagePort}`
 const partnerOrigin = (): string => `http://shop.partners.example.test:${pagePort}`
@@ -55,6 +55,10 @@ async function buildApi (): Promise<FastifyInstance> {
   app.put('/partner-only', { config: { cors: { origin: [partnerOrigin()] } } }, async () => ({ partner: 'put' }))
   app.get('/internal', { config: { cors: false } }, async () => ({ internal: true }))
   app.delete('/internal/:id', { config: { cors: false } }, async () => { seen.deletes++; return { deleted: true } })
+  // A '/' route in a prefixed plugin: Fastify serves it at /admin and /admin/.
+  await app.register(async (admin) => {
+    admin.delete('/', { config: { cors: false } }, async () => { seen.adminDeletes++; return { deleted: true } })
+  }, { prefix: '/admin' })
   await app.register(async (tenants) => {
     await tenants.register(corsPlugin, {
       delegator: async (request) => {
@@ -190,6 +194,15 @@ test('a cors: false route is unreadable, and its preflighted DELETE never reache
   t.equal(del.ok, false)
   t.equal(seen.preflights.get('/internal/1'), 1, 'the browser sent the preflight')
   t.equal(seen.deletes, 0, 'the DELETE handler never ran')
+})
+
+test("a cors: false '/' route of a prefixed plugin refuses the preflight at both of its paths", async (t) => {
+  for (const path of ['/admin', '/admin/']) {
+    const del = await browserFetch(appPage, apiUrl(path), { method: 'DELETE' })
+    t.equal(del.ok, false, path)
+    t.equal(seen.preflights.get(path), 1, `${path}: the browser sent the preflight`)
+  }
+  t.equal(seen.adminDeletes, 0, 'the DELETE handler never ran')
 })
 
 test('an async delegator picks the policy per request', async (t) => {

@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify'
+import { CorsRequestError, CORS_INVALID_ORIGIN_RESULT } from './errors.js'
+import { compileStaticOrigin, NOT_ALLOWED, REFLECT_ORIGIN, type StaticRule } from './origin.js'
+import { checkStaticOrigin, type StaticOrigin } from './schema.js'
+
+/** Which user function failed, for the error that says so. */
+export interface UserFunctionKind {
+  readonly name: string
+  readonly code: string
+}
+
+export const ORIGIN_FUNCTION: UserFunctionKind = { name: 'origin function', code: CORS_INVALID_ORIGIN_RESULT }
+
+/**
+ * What a user function threw or rejected with, as an Error for Fastify's error handler (500).
+ * `throw undefined` or `reject('nope')` is a failure too, never a silent success.
+ */
+export function failure (reason: unknown, kind: UserFunctionKind): Error {
+  if (reason instanceof Error) return reason
+  const what = typeof reason === 'object' && reason !== null ? 'an object that is not an Error' : String(reason)
+  return new CorsRequestError(kind.code, `the ${kind.name} failed with ${what}; throw or reject with an Error`)
+}
+
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
+}
+
+/**
+ * Calls a user function (origin function or delegator) and settles exactly once, whatever mix
+ * of callback, promise and plain return it uses, or if it throws (docs/behaviour.md §6.1). A
+ * function that declares no callback parameter (`async (origin) => ...`) is called without one
+ * and settles with what it returns or resolves to. A callback called with a null or undefined
+ * error succeeds with its value.
+ */
+export function callUserFunction<A> (
+  fn: (this: FastifyInstance, arg: A, callback: never) => unknown,
+  takesCallback: boolean,
+  instance: FastifyInstance,
+  arg: A,
+  kind: UserFunctionKind,
+  settle: (error: Error | null, value?: unknown) => void
+): void {
+  let settled = false
+  const once = (error: unknown, value?: unknown): void => {
+    if (settled) return
+    settled = true
+    settle(error === null || error === undefined ? null : failure(error, kind), value)
+  }
+  let returned: unknown
+  try {
+    returned = fn.call(instance, arg, (takesCallback ? once : undefined) as never)
+  } catch (error) {
+    once(failure(error, kind))
+    return
+  }
+  if (isThenable(returned)) {
+    returned.then((value) => once(null, value), (reason: unknown) => once(failure(reason, kind)))
+  } else if (returned !== undefined || !takesCallback) {
+    once(null, returned)
+  }
+}
+
+// Results of origin functions, compiled once per distinct value (arrays and RegExps by identity).
+const compiledByIdentity = new WeakMap<object, StaticRule>()
+const compiledByString = new Map<string, StaticRule>()
+const STRING_CACHE_LIMIT = 1000
+
+/** Validates and compiles what an origin function resolved to, like a static option (docs/behaviour.md §2.1). */
+export function ruleForResult (value: unknown, credentials: boolean): StaticRule {
+  if (typeof value === 'boolean') return value ? REFLECT_ORIGIN : NOT_ALLOWED
+  let rule = typeof value === 'string'
+    ? compiledByString.get(value)
+    : typeof value === 'object' && value !== null ? compiledByIdentity.get(value) : undefined
+  if (rule === undefined) {
+    if (!checkStaticOrigin.Check(value)) {
+      const hint = value === undefined ? ' (a function that calls back must declare the callback as its second parameter)' : ''
+      throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, `the origin function resolved to ${typeof value === 'object' ? JSON.stringify(value) : String(value)}; it must resolve to a boolean, a string origin, a RegExp or an array of those${hint}`)
+    }
+    const compiled = compileStaticOrigin(value as StaticOrigin, 'origin()')
+    if (compiled.issues.length > 0) {
+      throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, `the origin function resolved to an invalid origin: ${compiled.issues.map((issue) => issue.message).join('; ')}`)
+    }
+    rule = compiled.rule
+    if (typeof value === 'string') {
+      if (compiledByString.size >= STRING_CACHE_LIMIT) compiledByString.clear()
+      compiledByString.set(value, rule)
+    } else {
+      compiledByIdentity.set(value as object, rule)
+    }
+  }
+  if (credentials && rule.kind === 'any') {
+    throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, "the origin function resolved to '*' but credentials is true; browsers reject that pair. Resolve to true to reflect the origin instead")
+  }
+  return rule
+}

@@ -1,0 +1,250 @@
+// Differential, property-based: generated apps (router settings top-level, in routerOptions or
+// mixed; prefixes and '/' routes; params, regex params, wildcards, multi-param segments; host
+// constraints; nested and sibling scopes with and without a registration; route configs;
+// delegators) and generated requests. Each case sends the preflight, then the actual request
+// a browser would send after it, and checks it against a model of each route's policy:
+// a preflight that passes is never more permissive than the route Fastify really serves
+// (docs/behaviour.md §3.8), and, where a preflight can tell the route (no version constraint,
+// no two patterns differing only by a RegExp), a preflight that the route allows passes.
+import { test } from 'tap'
+import fc from 'fast-check'
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import corsPlugin from '../src/index.js'
+
+const APP = 'https://app.example'
+const PARTNER = 'https://partner.example'
+const OTHER = 'https://other.example'
+const SAFELISTED = new Set(['GET', 'HEAD', 'POST'])
+const METHODS = ['GET', 'PUT', 'DELETE', 'PATCH', 'POST'] as const
+type Method = typeof METHODS[number]
+
+interface Options { origin: string[] | true | '*', methods: string | string[] }
+type RouteCors = undefined | false | Partial<Options>
+interface RegistrationSpec { options: Options, delegator: boolean }
+interface RouteSpec { method: Method, path: string, admin: boolean, version: string | null, cors: RouteCors }
+interface ScopeSpec { prefix: string, registration: RegistrationSpec | null, routes: RouteSpec[], children: ScopeSpec[] }
+interface Settings { ignoreTrailingSlash: boolean, ignoreDuplicateSlashes: boolean, caseSensitive: boolean, useSemicolonDelimiter: boolean, maxParamLength: number }
+interface AppSpec { settings: Settings, placement: 'top' | 'routerOptions' | 'mixed', root: ScopeSpec }
+
+const PATHS = ['/', '/items', '/items/:id', '/items/:id(^\\d+$)', '/items/new', '/:kind/:id', '/files/*', '/a/:x-:y', '/Docs/:id', '/items/:id/edit']
+const ROUTE_CORS: RouteCors[] = [undefined, undefined, false, { origin: [PARTNER] }, { methods: ['PUT'] }, { origin: [APP], methods: ['DELETE', 'PATCH'] }, { methods: 'auto' }]
+const OPTIONS: Options[] = [
+  { origin: [APP], methods: 'GET,PUT' },
+  { origin: [APP, PARTNER], methods: ['GET', 'PUT', 'DELETE', 'PATCH'] },
+  { origin: true, methods: 'auto' },
+  { origin: '*', methods: ['PUT', 'DELETE'] }
+]
+
+/** The delegator a registration may have: partner-only on the admin host, a method list elsewhere. */
+function delegated (host: string | undefined): Partial<Options> {
+  return host === 'admin.test' ? { origin: [PARTNER] } : { methods: ['GET', 'DELETE'] }
+}
+
+/** `arbitrary` once in `1 + none` draws, else null. */
+function sometimes<T> (arbitrary: fc.Arbitrary<T>, none: number): fc.Arbitrary<T | null> {
+  return fc.oneof({ arbitrary: fc.constant(null), weight: none }, { arbitrary, weight: 1 })
+}
+
+const routeArb: fc.Arbitrary<RouteSpec> = fc.record({
+  method: fc.constantFrom(...METHODS.filter((method) => method !== 'POST')),
+  path: fc.constantFrom(...PATHS),
+  admin: sometimes(fc.constant(true), 4).map((admin) => admin === true),
+  version: sometimes(fc.constantFrom('1.0.0', '2.0.0'), 6),
+  cors: fc.constantFrom(...ROUTE_CORS)
+})
+const registrationSpecArb = fc.record({ options: fc.constantFrom(...OPTIONS), delegator: sometimes(fc.constant(true), 2).map((delegator) => delegator === true) })
+const registrationArb: fc.Arbitrary<RegistrationSpec | null> = sometimes(registrationSpecArb, 1)
+const scopeArb = (depth: number): fc.Arbitrary<ScopeSpec> => fc.record({
+  prefix: fc.constantFrom('', '/api', '/users', '/v1'),
+  registration: registrationArb,
+  routes: fc.array(routeArb, { maxLength: 4 }),
+  children: depth === 0 ? fc.constant([]) : fc.array(scopeArb(depth - 1), { maxLength: 2 })
+})
+const appArb: fc.Arbitrary<AppSpec> = fc.record({
+  settings: fc.record({
+    ignoreTrailingSlash: fc.boolean(),
+    ignoreDuplicateSlashes: fc.boolean(),
+    caseSensitive: fc.boolean(),
+    useSemicolonDelimiter: fc.boolean(),
+    maxParamLength: fc.constantFrom(100, 12)
+  }),
+  placement: fc.constantFrom('top', 'routerOptions', 'mixed'),
+  root: fc.record({
+    prefix: fc.constant(''),
+    registration: fc.oneof({ arbitrary: registrationSpecArb, weight: 4 }, { arbitrary: fc.constant(null), weight: 1 }),
+    routes: fc.array(routeArb, { maxLength: 8 }),
+    children: fc.array(scopeArb(1), { maxLength: 3 })
+  })
+})
+
+/** A request aimed at one of the routes (its method and host unless told otherwise), its path changed by a mutation. */
+interface RequestSpec { route: number, value: string, mutation: string, method: Method | null, host: string | null, version: string | null, origin: string }
+const requestArb: fc.Arbitrary<RequestSpec> = fc.record({
+  route: fc.nat(40),
+  value: fc.constantFrom('5', '5', 'abc', 'new', '1-2', 'x/y', 'ZZ'),
+  mutation: fc.constantFrom('none', 'none', 'none', 'trailing', 'double', 'upper', 'semicolon', 'query', 'long', 'junk'),
+  method: sometimes(fc.constantFrom(...METHODS), 3),
+  host: sometimes(fc.constantFrom('api.test', 'admin.test'), 3),
+  version: sometimes(fc.constantFrom('1.x', '2.0.0', '*'), 3),
+  origin: fc.constantFrom(APP, PARTNER, OTHER)
+})
+
+function serverOptions (spec: AppSpec): FastifyServerOptions {
+  const { maxParamLength, ...rest } = spec.settings
+  if (spec.placement === 'top') return { ...rest, maxParamLength }
+  if (spec.placement === 'routerOptions') return { routerOptions: { ...rest, maxParamLength } }
+  // Mixed: trailing and duplicate slashes at the top level, the rest in routerOptions.
+  const { ignoreTrailingSlash, ignoreDuplicateSlashes, ...nested } = rest
+  return { ignoreTrailingSlash, ignoreDuplicateSlashes, routerOptions: { ...nested, maxParamLength } }
+}
+
+/** A route as declared, with what the model needs to know about it. */
+interface DeclaredRoute extends RouteSpec {
+  readonly id: number
+  /** The URL Fastify reports for the route (prefix included; a '/' route in a prefix is the prefix). */
+  readonly url: string
+  /** The innermost registration whose scope holds the route, or null: then it gets no CORS at all. */
+  readonly owner: RegistrationSpec | null
+}
+
+/**
+ * Builds the app. A route Fastify refuses (a duplicate under these settings) would stop a real
+ * app from starting, so the app is built again without it, until every route is accepted.
+ */
+async function buildApp (spec: AppSpec): Promise<{ app: FastifyInstance, routes: DeclaredRoute[] }> {
+  const refused = new Set<RouteSpec>()
+  for (;;) {
+    const before = refused.size
+    const built = await buildOnce(spec, refused)
+    if (refused.size === before) return built
+    await built.app.close()
+  }
+}
+
+async function buildOnce (spec: AppSpec, refused: Set<RouteSpec>): Promise<{ app: FastifyInstance, routes: DeclaredRoute[] }> {
+  const app = Fastify(serverOptions(spec))
+  const routes: DeclaredRoute[] = []
+  const declare = async (instance: FastifyInstance, scope: ScopeSpec, prefix: string, owner: RegistrationSpec | null): Promise<void> => {
+    let current = owner
+    if (scope.registration !== null) {
+      const { options, delegator } = scope.registration
+      await instance.register(corsPlugin, delegator
+        ? { ...options, delegator: async (request: FastifyRequest) => delegated(request.headers.host) }
+        : options)
+      current = scope.registration
+    }
+    for (const route of scope.routes) {
+      if (refused.has(route)) continue
+      const id = routes.length
+      const config = route.cors === undefined ? {} : { cors: route.cors }
+      try {
+        instance.route({
+          method: route.method,
+          url: route.path,
+          constraints: { ...(route.admin ? { host: 'admin.test' } : {}), ...(route.version === null ? {} : { version: route.version }) },
+          config: config as never,
+          handler: async () => ({ id })
+        })
+      } catch {
+        refused.add(route)
+        continue
+      }
+      const url = route.path === '/' && prefix !== '' ? prefix : `${prefix}${route.path}`
+      routes.push({ ...route, id, url, owner: current })
+    }
+    for (const child of scope.children) {
+      await instance.register(async (inner) => { await declare(inner, child, `${prefix}${child.prefix}`, current) }, { prefix: child.prefix })
+    }
+  }
+  await declare(app, spec.root, '', null)
+  await app.ready()
+  return { app, routes }
+}
+
+/** Does the route's policy, as the options say, allow this origin and method for a request to this host? */
+function routeAllows (route: DeclaredRoute, routes: readonly DeclaredRoute[], origin: string, method: string, host: string): { origin: boolean, method: boolean } {
+  if (route.owner === null || route.cors === false) return { origin: false, method: false }
+  const options: Options = { ...route.owner.options, ...(route.owner.delegator ? delegated(host) : {}), ...route.cors } as Options
+  const originOk = options.origin === true || options.origin === '*' || options.origin.includes(origin)
+  let methodOk = SAFELISTED.has(method)
+  if (options.methods === 'auto') methodOk ||= routes.some((other) => other.url === route.url && other.method === method)
+  else methodOk ||= (typeof options.methods === 'string' ? options.methods.split(',') : options.methods).includes(method)
+  return { origin: originOk, method: methodOk }
+}
+
+/**
+ * Routes of one method a preflight cannot tell apart (the plugin then judges by the strictest):
+ * a version constraint (a preflight cannot carry Accept-Version), or two patterns that differ
+ * only by a parameter RegExp.
+ */
+function ambiguous (routes: readonly DeclaredRoute[], method: string): boolean {
+  if (routes.some((route) => route.method === method && route.version !== null)) return true
+  const shapes = routes.filter((route) => route.method === method).map((route) => `${route.admin ? 'admin' : ''} ${route.url.replace(/\(.*?\$\)/g, '')}`)
+  return new Set(shapes).size !== shapes.length
+}
+
+function requestPath (routes: readonly DeclaredRoute[], request: RequestSpec): string {
+  if (request.mutation === 'junk' || routes.length === 0) return `/nowhere/${request.value}`
+  const route = routes[request.route % routes.length]
+  let path = route.url.replace(/:x-:y/, '1-2').replace(/:[a-z]+(\(.*?\$\))?/gi, request.value).replace('*', `a/${request.value}`)
+  switch (request.mutation) {
+    case 'trailing': path = path.endsWith('/') ? path.slice(0, -1) || '/' : `${path}/`; break
+    case 'double': path = path.replace(/\//g, '//'); break
+    case 'upper': path = path.toUpperCase(); break
+    case 'semicolon': path = `${path};jsessionid=1`; break
+    case 'query': path = `${path}?next=/items/1`; break
+    case 'long': path = `${path}/${'z'.repeat(40)}`; break
+  }
+  return path
+}
+
+test('a preflight is never more permissive than the route Fastify serves the actual request with (fast-check, seeded)', async (t) => {
+  let cases = 0
+  let passed = 0
+  let reached = 0
+  const statuses: Record<number, number> = {}
+  await fc.assert(fc.asyncProperty(appArb, fc.array(requestArb, { minLength: 20, maxLength: 20 }), async (spec, requests) => {
+    const { app, routes } = await buildApp(spec)
+    try {
+      for (const spec of requests) {
+        cases++
+        const aimed = routes.length === 0 ? undefined : routes[spec.route % routes.length]
+        const request = {
+          origin: spec.origin,
+          method: spec.method ?? aimed?.method ?? 'PUT',
+          host: spec.host ?? (aimed?.admin === true ? 'admin.test' : 'api.test')
+        }
+        const url = requestPath(routes, spec)
+        const headers = { host: request.host, origin: request.origin }
+        const pre = await app.inject({ method: 'OPTIONS', url, headers: { ...headers, 'access-control-request-method': request.method } })
+        const acao = pre.headers['access-control-allow-origin']
+        const acam = String(pre.headers['access-control-allow-methods'] ?? '').split(', ')
+        const preflightPassed = pre.statusCode >= 200 && pre.statusCode < 300 && (acao === request.origin || acao === '*') &&
+          (SAFELISTED.has(request.method) || acam.includes(request.method) || acam.includes('*'))
+        if (preflightPassed) passed++
+        // The actual request may ask for a version; its preflight cannot say so (browsers list it in ACRH only).
+        const version = spec.version ?? aimed?.version ?? null
+        const actual = await app.inject({ method: request.method, url, headers: version === null ? headers : { ...headers, 'accept-version': version } })
+        statuses[actual.statusCode] = (statuses[actual.statusCode] ?? 0) + 1
+        if (actual.statusCode !== 200) continue
+        reached++
+        const route = routes[(actual.json() as { id: number }).id]
+        const allows = routeAllows(route, routes, request.origin, request.method, request.host)
+        const where = `${request.method} ${url} (host ${request.host}, origin ${request.origin}) served by route ${route.method} ${route.url}${route.admin ? ' [admin host]' : ''}${route.version === null ? '' : ` [version ${route.version}]`} cors=${JSON.stringify(route.cors)}; preflight ${pre.statusCode} ${pre.body}`
+        if (preflightPassed && !(allows.origin && allows.method)) throw new Error(`preflight passed but the route refuses it: ${where}`)
+        if (!preflightPassed && allows.origin && allows.method && !ambiguous(routes, request.method)) throw new Error(`preflight refused but the route allows it: ${where}`)
+        // The actual request itself carries the route's answer for the origin.
+        const gotAcao = actual.headers['access-control-allow-origin'] !== undefined
+        if (gotAcao !== allows.origin) throw new Error(`actual request ${gotAcao ? 'allowed' : 'refused'} but the route says ${allows.origin}: ${where}`)
+      }
+    } finally {
+      await app.close()
+    }
+  }), { seed: 20261130, numRuns: 250 })
+  t.comment(JSON.stringify(statuses))
+  t.comment(`${cases} cases, ${passed} preflights passed, ${reached} actual requests reached a route`)
+  t.ok(cases >= 5000, `${cases} cases`)
+  // The generator reaches both outcomes often enough to mean something.
+  t.ok(passed > cases / 10, `${passed} preflights passed`)
+  t.ok(reached > cases / 5, `${reached} actual requests reached a route`)
+})
