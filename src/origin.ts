@@ -231,6 +231,10 @@ export function compileStaticOrigin (value: StaticOrigin, path: string): OriginC
       return
     }
     count++
+    if (typeof item === 'object' && item !== null && !(item instanceof RegExp)) {
+      issues.push({ path: itemPath, message: 'is an object that is not a RegExp; list origin strings, wildcard patterns or RegExps' })
+      return
+    }
     if (item instanceof RegExp) {
       regexps.push(stripStatefulFlags(item))
       if (!item.source.startsWith('^') || !item.source.endsWith('$')) {

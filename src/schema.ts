@@ -1,14 +1,13 @@
-import { Kind, Type, TypeRegistry, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 
-// TypeBox has no kind for RegExp instances or arbitrary functions; register two small ones.
-TypeRegistry.Set('CorsRegExp', (_schema, value) => value instanceof RegExp)
-TypeRegistry.Set('CorsFunction', (_schema, value) => typeof value === 'function')
-
-const RegExpInstance: TUnsafe<RegExp> = Type.Unsafe<RegExp>({ [Kind]: 'CorsRegExp' })
+// TypeBox has no kind for RegExp instances. Rather than register one in TypeBox's global
+// registry (a side effect of importing this package), the schema checks their shape (a
+// `source` and `flags` string) and origin.ts checks `instanceof RegExp`.
+const RegExpInstance: TUnsafe<RegExp> = Type.Unsafe<RegExp>(Type.Object({ source: Type.String(), flags: Type.String() }))
 function FunctionOf<T> (): TUnsafe<T> {
-  return Type.Unsafe<T>({ [Kind]: 'CorsFunction' })
+  return Type.Unsafe<T>(Type.Function([], Type.Unknown()))
 }
 
 /** An origin item: a serialized origin, a wildcard pattern, `'*'`, a RegExp, or a (nested) list of them. */

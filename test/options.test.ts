@@ -180,3 +180,9 @@ test('a valid configuration produces no warnings', async (t) => {
   const warnings = await warningsFor({ origin: ['https://a.example'], maxAge: 7200 })
   t.same(warnings, [])
 })
+
+test('an object shaped like a RegExp but not one is refused in an origin list', async (t) => {
+  const error = await registrationError({ origin: ['https://a.example', { source: 'a', flags: '' }] })
+  t.equal(error.code, 'FST_CORS_INVALID_OPTIONS')
+  t.same(error.issues, [{ path: 'origin[1]', message: 'is an object that is not a RegExp; list origin strings, wildcard patterns or RegExps' }])
+})

@@ -49,3 +49,18 @@ test('the built plugin registers and answers in an ESM app', async (t) => {
   `, 'module')
   t.equal(out, 'https://a.example')
 })
+
+test('loading the package changes nothing outside it: no TypeBox registry entry, no pending tick or listener', async (t) => {
+  const out = runNode(['-e', `
+    const { TypeRegistry } = require('@sinclair/typebox')
+    const entries = TypeRegistry.Entries().size
+    const listeners = process.eventNames().map((name) => process.listenerCount(name)).join()
+    let ticked = false
+    const tick = process.nextTick
+    process.nextTick = (...args) => { ticked = true; return tick(...args) }
+    require('fastify-corsica')
+    process.nextTick = tick
+    console.log([TypeRegistry.Entries().size === entries, ticked, process.eventNames().map((name) => process.listenerCount(name)).join() === listeners].join(' '))
+  `])
+  t.equal(out, 'true false true')
+})
