@@ -1,18 +1,25 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { compileDelegatedOptions, type Policy } from './policy.js'
 import { CORS_INVALID_DELEGATOR_RESULT } from './errors.js'
-import { callUserFunction, type UserFunctionKind } from './user-function.js'
+import { callUserFunction, snapshot, unchanged, type UserFunctionKind } from './user-function.js'
 import type { CorsDelegator, CorsOptions, RouteCorsOptions } from './schema.js'
 
 const DELEGATOR: UserFunctionKind = { name: 'delegator', code: CORS_INVALID_DELEGATOR_RESULT }
 
+/** A policy compiled from a delegator's result, and a copy of that result. */
+interface Compiled {
+  readonly copy: unknown
+  readonly policy: Policy
+}
+
 /**
  * Per-request options (docs/behaviour.md §6.2). Compiled policies are cached by the identity
  * of the options object returned, per route, so a delegator returning one of a few constant
- * objects pays the validation and compile cost once.
+ * objects pays the validation and compile cost once; a cached policy is reused only while the
+ * object still holds what it was compiled from (§6.3).
  */
 export class Delegation {
-  private readonly cache = new WeakMap<object, Map<RouteCorsOptions | undefined, Policy>>()
+  private readonly cache = new WeakMap<object, Map<RouteCorsOptions | undefined, Compiled>>()
   // Whether the delegator declares a callback parameter, read once (docs/behaviour.md §6.1).
   private readonly takesCallback: boolean
 
@@ -44,8 +51,11 @@ export class Delegation {
     if (typeof result !== 'object' || result === null) return compileDelegatedOptions(this.pluginRaw, result, routeCors)
     let byRoute = this.cache.get(result)
     if (byRoute === undefined) this.cache.set(result, byRoute = new Map())
-    let policy = byRoute.get(routeCors)
-    if (policy === undefined) byRoute.set(routeCors, policy = compileDelegatedOptions(this.pluginRaw, result, routeCors))
+    const known = byRoute.get(routeCors)
+    if (known !== undefined && unchanged(known.copy, result)) return known.policy
+    const copy = snapshot(result)
+    const policy = compileDelegatedOptions(this.pluginRaw, result, routeCors)
+    byRoute.set(routeCors, { copy, policy })
     return policy
   }
 }

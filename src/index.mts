@@ -2,7 +2,7 @@
 import corsPlugin from './index.js'
 
 export default corsPlugin
-export const { CorsConfigError, errorCodes } = corsPlugin
+export const { CorsConfigError, errorCodes, warningCodes } = corsPlugin
 export { corsPlugin }
 export type {
   CorsOptions,

@@ -23,7 +23,10 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import * as errors from './errors.js'
 import { buildHooks, buildOptionsHandler } from './hook.js'
+import { MAX_AGE_ABOVE_CAP } from './options.js'
+import { UNANCHORED_REGEXP } from './origin.js'
 import { compilePluginOptions } from './policy.js'
+import { PUBLIC_SUFFIX_WILDCARD, REFLECTED_HEADERS_WITH_CREDENTIALS } from './safety.js'
 import { Registration } from './registration.js'
 import { registryFor } from './registry.js'
 import { addOptionsRoute, buildOnRoute } from './routes.js'
@@ -60,10 +63,9 @@ async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions
   // A copy: changing the options object after registration changes nothing (docs/behaviour.md §2.3).
   const raw: schema.CorsOptions = typeof options === 'function' ? { delegator: options } : isPlainObject(options) ? { ...options } : options
   const compiled = compilePluginOptions(raw)
-  // Warnings are logged once, at registration, never per request (docs/behaviour.md §2.3).
-  for (const warning of compiled.warnings) fastify.log.warn(`fastify-corsica: ${warning}`)
-
   const registration = new Registration(fastify, registryFor(fastify), raw, compiled)
+  // Warnings are given once, at registration, never per request (docs/behaviour.md §2.5).
+  for (const warning of compiled.warnings) registration.warnConfig(warning, '')
   fastify.addHook('onRoute', buildOnRoute(registration))
   for (const [name, hook] of buildHooks(registration)) fastify.addHook(name as 'onRequest', hook as never)
   if (registration.answersPreflights) {
@@ -85,6 +87,14 @@ corsPlugin.errorCodes = Object.freeze({
   FST_CORS_INVALID_ORIGIN_RESULT: errors.CORS_INVALID_ORIGIN_RESULT,
   FST_CORS_INVALID_DELEGATOR_RESULT: errors.CORS_INVALID_DELEGATOR_RESULT,
   FST_CORS_OPTIONS_ROUTE_CONFLICT: errors.CORS_OPTIONS_ROUTE_CONFLICT,
+  FST_CORS_ROUTE_UNSEEN: errors.CORS_ROUTE_UNSEEN
+} as const)
+/** Codes of the warnings given at registration (docs/behaviour.md §2.5), through `process.emitWarning` and the logger. */
+corsPlugin.warningCodes = Object.freeze({
+  FST_CORS_UNANCHORED_REGEXP: UNANCHORED_REGEXP,
+  FST_CORS_MAX_AGE_ABOVE_CAP: MAX_AGE_ABOVE_CAP,
+  FST_CORS_PUBLIC_SUFFIX_WILDCARD: PUBLIC_SUFFIX_WILDCARD,
+  FST_CORS_REFLECTED_HEADERS_WITH_CREDENTIALS: REFLECTED_HEADERS_WITH_CREDENTIALS,
   FST_CORS_ROUTE_UNSEEN: errors.CORS_ROUTE_UNSEEN
 } as const)
 

@@ -1,7 +1,8 @@
 import type { TypeCheck } from '@sinclair/typebox/compiler'
 import type { TSchema } from '@sinclair/typebox'
 import type { ConfigIssue } from './errors.js'
-import { compileStaticOrigin, type OriginRule } from './origin.js'
+import { compileStaticOrigin, type ConfigWarning, type OriginRule } from './origin.js'
+import { checkListedOrigins, forbiddenRequestHeader, REFLECTED_HEADERS_WITH_CREDENTIALS } from './safety.js'
 import { EXPECTED, type CorsHook, type CorsDelegator, type CorsOptions } from './schema.js'
 import { checkHeaderNames, checkMethods, isHeaderValue } from './tokens.js'
 
@@ -31,8 +32,11 @@ export interface ResolvedOptions {
 export interface Validation {
   readonly options: ResolvedOptions
   readonly issues: ConfigIssue[]
-  readonly warnings: string[]
+  readonly warnings: ConfigWarning[]
 }
+
+/** Warning code for a maxAge above what Chromium honours (docs/behaviour.md §2.5). */
+export const MAX_AGE_ABOVE_CAP = 'FST_CORS_MAX_AGE_ABOVE_CAP'
 
 /** Defaults of @fastify/cors 11, so switching is a one-line change. */
 export const DEFAULTS = {
@@ -77,7 +81,7 @@ export function schemaIssues (check: TypeCheck<TSchema>, raw: unknown, known: re
  */
 export function resolveOptions (raw: CorsOptions): Validation {
   const issues: ConfigIssue[] = []
-  const warnings: string[] = []
+  const warnings: ConfigWarning[] = []
   const credentials = raw.credentials ?? DEFAULTS.credentials
 
   let origin: OriginRule = { kind: 'any' }
@@ -88,6 +92,7 @@ export function resolveOptions (raw: CorsOptions): Validation {
     const compiled = compileStaticOrigin(originOption, 'origin')
     issues.push(...compiled.issues)
     warnings.push(...compiled.warnings)
+    checkListedOrigins(compiled.listed, credentials, raw, issues, warnings)
     origin = compiled.rule
     if (credentials && origin.kind === 'any') {
       issues.push({ path: 'origin', message: "'*' cannot be used with credentials: true (browsers reject that pair); list the allowed origins, or use origin: true to reflect any origin" })
@@ -106,8 +111,17 @@ export function resolveOptions (raw: CorsOptions): Validation {
   if (raw.allowedHeaders !== undefined) {
     const checked = checkHeaderNames(raw.allowedHeaders)
     for (const problem of checked.problems) issues.push({ path: 'allowedHeaders', message: problem })
+    for (const name of checked.items) {
+      const why = forbiddenRequestHeader(name)
+      if (why !== null) issues.push({ path: 'allowedHeaders', message: `${JSON.stringify(name)} is ${why}; remove it` })
+    }
     refuseWildcardWithCredentials('allowedHeaders', checked.items, credentials, issues)
     allowedHeaders = checked.items
+  } else if (credentials && origin.kind !== 'none') {
+    warnings.push({
+      code: REFLECTED_HEADERS_WITH_CREDENTIALS,
+      message: 'credentials is true and allowedHeaders is not set, so every header a page asks to send is approved (reflected, as @fastify/cors does); list the request headers your routes read in allowedHeaders'
+    })
   }
 
   let exposedHeaders: string[] = []
@@ -120,7 +134,7 @@ export function resolveOptions (raw: CorsOptions): Validation {
 
   const maxAge = raw.maxAge ?? null
   if (maxAge !== null && maxAge > CHROMIUM_MAX_AGE) {
-    warnings.push(`maxAge: ${maxAge} seconds is above Chromium's cap of ${CHROMIUM_MAX_AGE}; Chromium caches the preflight for ${CHROMIUM_MAX_AGE} seconds at most`)
+    warnings.push({ code: MAX_AGE_ABOVE_CAP, message: `maxAge: ${maxAge} seconds is above Chromium's cap of ${CHROMIUM_MAX_AGE}; Chromium caches the preflight for ${CHROMIUM_MAX_AGE} seconds at most` })
   }
 
   let cacheControl: string | null = null

@@ -67,12 +67,27 @@ function hostStartOf (origin: string): number {
   return origin.charCodeAt(i + 1) === CHAR_SLASH && origin.charCodeAt(i + 2) === CHAR_SLASH ? i + 3 : -1
 }
 
-/** Where the host ends: at the colon of a trailing 1-5 digit port, else at the end (read from the right). */
+/**
+ * Where the host ends: at the colon of a trailing port, else at the end (read from the right);
+ * -1 when the port is not one a browser sends (docs/behaviour.md §2.1): 1 to 65535, no leading
+ * zero, never the scheme's default port (browsers elide it).
+ */
 function hostEndOf (origin: string, start: number): number {
   let i = origin.length - 1
   while (i >= start && isDigit(origin.charCodeAt(i))) i--
   const digits = origin.length - 1 - i
-  return digits >= 1 && digits <= 5 && i > start && origin.charCodeAt(i) === CHAR_COLON ? i : origin.length
+  if (digits === 0 || i <= start || origin.charCodeAt(i) !== CHAR_COLON) return origin.length
+  if (digits > 5 || origin.charCodeAt(i + 1) === CHAR_0) return -1
+  const port = Number(origin.slice(i + 1))
+  if (port > 65535 || port === defaultPortOf(origin, start)) return -1
+  return i
+}
+
+/** 80 for `http://`, 443 for `https://`, 0 for other schemes (`start` is where the host starts). */
+function defaultPortOf (origin: string, start: number): number {
+  if (start === 7 && origin.startsWith('http://')) return 80
+  if (start === 8 && origin.startsWith('https://')) return 443
+  return 0
 }
 
 /** True when `start`..`end` is `[` IPv6 characters `]`. */
@@ -111,6 +126,7 @@ export function scanOrigin (origin: string): number {
   const start = hostStartOf(origin)
   if (start === -1) return -1
   const end = hostEndOf(origin, start)
+  if (end === -1) return -1
   const wellFormed = origin.charCodeAt(start) === CHAR_BRACKET_OPEN ? isIpv6Host(origin, start, end) : isNameHost(origin, start, end)
   return wellFormed ? start + end * 1024 : -1
 }
@@ -199,23 +215,73 @@ export function parseConfiguredOrigin (raw: string): Parsed {
   return { kind: anyPort ? 'anyPort' : 'exact', origin: url.origin }
 }
 
-/** The first issue found when an origin list is compiled, or the compiled rule. */
+/** A warning about the configuration, with the code it is emitted under (docs/behaviour.md §2.5). */
+export interface ConfigWarning {
+  readonly code: string
+  readonly message: string
+}
+
+/** Warning codes (docs/behaviour.md §2.5). */
+export const UNANCHORED_REGEXP = 'FST_CORS_UNANCHORED_REGEXP'
+
+/**
+ * One origin the configuration names, for the checks that depend on other options
+ * (credentials, the opt-outs; docs/behaviour.md §2.4): an origin or wildcard pattern with its
+ * scheme and host (the base host for `*.` patterns), or a RegExp.
+ */
+export type ListedOrigin =
+  | { readonly kind: 'origin', readonly path: string, readonly raw: string, readonly scheme: string, readonly host: string, readonly subdomains: boolean }
+  | { readonly kind: 'regexp', readonly path: string, readonly regexp: RegExp }
+
+/** The compiled rule, with every issue and warning found, and what the configuration named. */
 export interface OriginCompilation {
   readonly rule: StaticRule
   readonly issues: ConfigIssue[]
-  readonly warnings: string[]
+  readonly warnings: ConfigWarning[]
+  readonly listed: ListedOrigin[]
+}
+
+function listedOrigin (path: string, raw: string, parsed: Exclude<Parsed, { kind: 'error' }>): ListedOrigin {
+  if (parsed.kind === 'subdomains') return { kind: 'origin', path, raw, scheme: parsed.pattern.prefix.slice(0, -3), host: parsed.base, subdomains: true }
+  const url = new URL(parsed.origin)
+  return { kind: 'origin', path, raw, scheme: url.protocol.slice(0, -1), host: url.hostname, subdomains: false }
+}
+
+/**
+ * An origin the RegExp matches although it only contains the configured text, to show in the
+ * warning about a RegExp without `^...$`; null when none of the candidates matches.
+ */
+export function unanchoredExample (regexp: RegExp): string | null {
+  // A string of the kind the RegExp matches: classes by a character they hold, optional
+  // characters kept, escapes undone. Only a candidate the RegExp really matches is cited.
+  const repeat = (char: string, count: string | undefined): string => char.repeat(count === undefined ? 1 : Math.max(1, Number(count)))
+  const text = regexp.source.replace(/^\^/, '').replace(/\$$/, '')
+    .replace(/\[(\^?)((?:\\.|[^\]])*)\](?:[+*?]|\{(\d+)(?:,\d*)?\})?/g, (_match, negated: string, members: string, count?: string) => repeat(negated === '' ? members.replace(/^\\/, '').charAt(0) : 'x', count))
+    .replace(/\\d(?:[+*]|\{(\d+)(?:,\d*)?\})?/g, (_match, count?: string) => repeat('1', count))
+    .replace(/([^\\])\?/g, '$1')
+    .replace(/\\(.)/g, '$1')
+  const host = text.replace(/^[a-z]+:\/\//, '')
+  const candidates = [`${text}.evil.test`, `https://${host}.evil.test`, `http://evil.test${text}`, `https://evil.test${text}`, `http://evil-${host}`, `https://evil-${host}`, `http://${host}`, `${text}0`]
+  for (const candidate of candidates) {
+    if (isReflectable(candidate) && new RegExp(regexp.source, regexp.flags.replace(/[gy]/g, '')).test(candidate)) return candidate
+  }
+  return null
 }
 
 /** Compiles any static origin form (docs/behaviour.md §2.1) into a rule; `path` names the option in messages. */
 export function compileStaticOrigin (value: StaticOrigin, path: string): OriginCompilation {
   const issues: ConfigIssue[] = []
-  const warnings: string[] = []
-  if (value === false) return { rule: NOT_ALLOWED, issues, warnings }
-  if (value === true) return { rule: REFLECT_ORIGIN, issues, warnings }
-  if (value === '*') return { rule: { kind: 'any' }, issues, warnings }
+  const warnings: ConfigWarning[] = []
+  const listed: ListedOrigin[] = []
+  if (value === false) return { rule: NOT_ALLOWED, issues, warnings, listed }
+  if (value === true) return { rule: REFLECT_ORIGIN, issues, warnings, listed }
+  if (value === '*') return { rule: { kind: 'any' }, issues, warnings, listed }
   if (typeof value === 'string') {
     const parsed = parseConfiguredOrigin(value)
-    if (parsed.kind === 'exact') return { rule: { kind: 'fixed', value: parsed.origin }, issues, warnings }
+    if (parsed.kind === 'exact') {
+      if (parsed.origin !== 'null') listed.push(listedOrigin(path, value, parsed))
+      return { rule: { kind: 'fixed', value: parsed.origin }, issues, warnings, listed }
+    }
   }
 
   const exact = new Set<string>()
@@ -237,8 +303,13 @@ export function compileStaticOrigin (value: StaticOrigin, path: string): OriginC
     }
     if (item instanceof RegExp) {
       regexps.push(stripStatefulFlags(item))
+      listed.push({ kind: 'regexp', path: itemPath, regexp: item })
       if (!item.source.startsWith('^') || !item.source.endsWith('$')) {
-        warnings.push(`${itemPath}: the RegExp ${String(item)} is not anchored with ^...$, so it also matches origins that merely contain the text (e.g. 'https://example.com.evil.test'); anchor it`)
+        const example = unanchoredExample(item)
+        warnings.push({
+          code: UNANCHORED_REGEXP,
+          message: `${itemPath}: the RegExp ${String(item)} is not anchored with ^...$, so it also matches origins that merely contain the text${example === null ? '' : ` (it matches '${example}')`}; anchor it`
+        })
       }
       return
     }
@@ -254,11 +325,14 @@ export function compileStaticOrigin (value: StaticOrigin, path: string): OriginC
         break
       case 'exact':
         exact.add(parsed.origin)
+        if (parsed.origin !== 'null') listed.push(listedOrigin(itemPath, text, parsed))
         break
       case 'anyPort':
         anyPort.add(parsed.origin)
+        listed.push(listedOrigin(itemPath, text, parsed))
         break
       case 'subdomains': {
+        listed.push(listedOrigin(itemPath, text, parsed))
         const list = patterns.get(parsed.base)
         if (list === undefined) patterns.set(parsed.base, [parsed.pattern])
         else list.push(parsed.pattern)
@@ -270,8 +344,8 @@ export function compileStaticOrigin (value: StaticOrigin, path: string): OriginC
   if (count === 0) {
     issues.push({ path, message: 'an empty list allows no origin; use origin: false to disable CORS, or list the allowed origins' })
   }
-  if (any) return { rule: { kind: 'any' }, issues, warnings }
-  return { rule: { kind: 'match', matches: buildMatcher(exact, anyPort, patterns, regexps) }, issues, warnings }
+  if (any) return { rule: { kind: 'any' }, issues, warnings, listed }
+  return { rule: { kind: 'match', matches: buildMatcher(exact, anyPort, patterns, regexps) }, issues, warnings, listed }
 }
 
 /** `g` and `y` make `test()` stateful, so results would alternate between requests. */
@@ -320,6 +394,7 @@ function matchesPattern (
   const start = hostStartOf(origin)
   if (start === -1) return false
   const end = hostEndOf(origin, start)
+  if (end === -1) return false
   const hasPort = end < origin.length
   if (origin.charCodeAt(start) === CHAR_BRACKET_OPEN) {
     // IPv6 literals have no subdomains; only a port wildcard can match them.

@@ -1,6 +1,6 @@
 import { CorsConfigError, CORS_INVALID_DELEGATOR_RESULT, CORS_INVALID_OPTIONS, CORS_INVALID_ROUTE_OPTIONS } from './errors.js'
 import { resolveOptions, schemaIssues, type ResolvedOptions } from './options.js'
-import type { OriginRule } from './origin.js'
+import type { ConfigWarning, OriginRule } from './origin.js'
 import { SAFELISTED_METHODS } from './tokens.js'
 import { checkOptions, checkRouteOptions, CorsOptionsSchema, RouteCorsOptionsSchema, type CorsOptions, type RouteCorsOptions } from './schema.js'
 
@@ -97,7 +97,7 @@ export function mostRestrictive (policies: readonly Policy[], allowMethods: read
 export interface CompiledOptions {
   readonly policy: Policy
   readonly options: ResolvedOptions
-  readonly warnings: readonly string[]
+  readonly warnings: readonly ConfigWarning[]
 }
 
 const PLUGIN_KEYS = Object.keys(CorsOptionsSchema.properties)
@@ -133,8 +133,17 @@ export function compilePluginOptions (raw: unknown): CompiledOptions {
  */
 export function compileDelegatedOptions (pluginRaw: CorsOptions, result: unknown, routeCors: RouteCorsOptions | undefined): Policy {
   const base = validate(checkRouteOptions as typeof checkOptions, ROUTE_KEYS, result, pluginRaw, CORS_INVALID_DELEGATOR_RESULT, 'the options returned by the delegator')
-  if (routeCors === undefined) return base.policy
-  return compileRouteOptions({ ...pluginRaw, ...(result as RouteCorsOptions) }, routeCors, 'the route (over the delegator options)').policy
+  if (routeCors === undefined) return varyingOnOrigin(base.policy)
+  return varyingOnOrigin(compileRouteOptions({ ...pluginRaw, ...(result as RouteCorsOptions) }, routeCors, 'the route (over the delegator options)').policy)
+}
+
+/**
+ * A delegator chooses options per request, so the answer depends on the request even when the
+ * options it chose (`'*'`, one fixed origin, `false`) do not: `Vary: Origin` always (docs/behaviour.md §3.4).
+ */
+function varyingOnOrigin (policy: Policy): Policy {
+  if (policy.varyOrigin) return policy
+  return Object.freeze({ ...policy, varyOrigin: true, preflightVary: preflightVary(true, policy.allowHeaders === null) })
 }
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { explain, explainOrigin, explaining, REFUSED_DISABLED, REFUSED_HEADER, REFUSED_METHOD, REFUSED_ORIGIN } from './explain.js'
 import { allowOriginFor, type StaticRule } from './origin.js'
 import { mostRestrictive, type Policy } from './policy.js'
-import { isTokenList, SAFELISTED_METHODS } from './tokens.js'
+import { reflectableHeaderList, SAFELISTED_METHODS } from './tokens.js'
 import { addVary } from './vary.js'
 
 /** docs/behaviour.md §3.1: a preflight is OPTIONS + Origin + Access-Control-Request-Method; nothing else is. */
@@ -107,9 +107,10 @@ export function answer (reply: FastifyReply, request: FastifyRequest, verdict: V
   const requested = request.headers['access-control-request-headers']
   if (policy.allowHeaders !== null) {
     reply.header('access-control-allow-headers', policy.allowHeaders)
-  } else if (requested !== undefined && isTokenList(requested)) {
-    // Reflected only when it is a clean token list: junk is never echoed back (docs/behaviour.md §3.11).
-    reply.header('access-control-allow-headers', requested)
+  } else if (requested !== undefined) {
+    // Reflected only when it is a token list: junk is never echoed back (docs/behaviour.md §3.5, §3.11).
+    const reflected = reflectableHeaderList(requested)
+    if (reflected !== null && reflected !== '') reply.header('access-control-allow-headers', reflected)
   }
   if (policy.maxAge !== null) reply.header('access-control-max-age', policy.maxAge)
   if (policy.cacheControl !== null) reply.header('cache-control', policy.cacheControl)

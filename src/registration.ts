@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Delegation } from './delegator.js'
 import { compileRouteOptions, disabledPolicy, type CompiledOptions, type Policy } from './policy.js'
+import type { ConfigWarning } from './origin.js'
 import type { Registry, UrlEntry } from './registry.js'
 import type { CorsHook, CorsOptions, RouteCorsOptions } from './schema.js'
 import { warn } from './warnings.js'
@@ -28,6 +29,7 @@ export class Registration {
   readonly targets: readonly Target[]
   private readonly disabled: Policy
   private readonly warned = new Set<string>()
+  private readonly pluginWarnings: ReadonlySet<string>
   // The HEAD route Fastify adds for a GET shares its config object: compile and warn once.
   private readonly routePolicies = new WeakMap<object, Policy>()
   // Routes declared with equal options (the same literal on many routes) share one compiled policy.
@@ -44,8 +46,20 @@ export class Registration {
     this.answersPreflights = compiled.options.preflight
     this.delegation = raw.delegator === undefined ? null : new Delegation(raw.delegator, instance, raw)
     this.disabled = disabledPolicy(compiled.policy)
+    this.pluginWarnings = new Set(compiled.warnings.map((warning) => `${warning.code} ${warning.message}`))
     this.targets = [{ owner: this, policy: this.policy, routeCors: undefined, entry: null }]
     registry.registrations.push(this)
+  }
+
+  /**
+   * Gives a configuration warning (docs/behaviour.md §2.5) through `process.emitWarning` and the
+   * logger, once per registration for each distinct message.
+   */
+  warnConfig (warning: ConfigWarning, where: string): void {
+    const message = `${where}${warning.message}`
+    if (this.warned.has(message)) return
+    this.warned.add(message)
+    warn(this.instance, warning.code, message)
   }
 
   /** Gives a warning with this code once per registration; later occurrences are only explained at debug level. */
@@ -73,7 +87,10 @@ export class Registration {
       result = compileRouteOptions(this.raw, routeCors, route)
       if (spelling !== null) this.compiledBySpelling.set(spelling, result)
     }
-    for (const warning of result.warnings) this.instance.log.warn(`fastify-corsica: route ${route}: ${warning}`)
+    // What the route inherits from the plugin options was warned about at registration.
+    for (const warning of result.warnings) {
+      if (!this.pluginWarnings.has(`${warning.code} ${warning.message}`)) this.warnConfig(warning, `route ${route}: `)
+    }
     if (key !== null) this.routePolicies.set(key, result.policy)
     return result.policy
   }

@@ -47,7 +47,10 @@ const routeProperties = {
   cacheControl: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String()])),
   optionsSuccessStatus: Type.Optional(Type.Integer({ minimum: 200, maximum: 299 })),
   preflightContinue: Type.Optional(Type.Boolean()),
-  strictPreflight: Type.Optional(Type.Boolean())
+  strictPreflight: Type.Optional(Type.Boolean()),
+  dangerouslyTolerateSubdomainsOfPublicSuffixes: Type.Optional(Type.Boolean()),
+  dangerouslyTolerateInsecureOrigins: Type.Optional(Type.Boolean()),
+  dangerouslyTolerateUnsafeRegExps: Type.Optional(Type.Boolean())
 }
 
 export const RouteCorsOptionsSchema = Type.Object(routeProperties, { additionalProperties: false })
@@ -91,6 +94,9 @@ export const EXPECTED: Readonly<Record<string, string>> = {
   preflightContinue: 'true or false',
   optionsSuccessStatus: 'a whole number from 200 to 299 (204 by default; 200 for very old browsers)',
   strictPreflight: 'true or false',
+  dangerouslyTolerateSubdomainsOfPublicSuffixes: 'true or false',
+  dangerouslyTolerateInsecureOrigins: 'true or false',
+  dangerouslyTolerateUnsafeRegExps: 'true or false',
   hideOptionsRoute: 'true or false',
   logLevel: "one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'",
   hook: `one of ${HOOKS.map((hook) => `'${hook}'`).join(', ')}`,

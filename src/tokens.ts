@@ -54,6 +54,24 @@ export function isTokenList (value: string): boolean {
   return state === IN_TOKEN
 }
 
+/**
+ * A requested header list as it may be reflected (docs/behaviour.md §3.5): the value itself
+ * when it is a clean token list, else its tokens joined with `,` when the only flaw is empty
+ * elements (`x-a,,x-b`, a trailing comma; RFC 9110 §5.6.1 says to ignore them), else null.
+ * `''` when it has no element at all.
+ */
+export function reflectableHeaderList (value: string): string | null {
+  if (isTokenList(value)) return value
+  const names: string[] = []
+  for (const item of value.split(',')) {
+    const name = item.trim()
+    if (name === '') continue
+    if (!isToken(name)) return null
+    names.push(name)
+  }
+  return names.join(',')
+}
+
 /** Splits `'a, b'` or `['a', 'b']` into trimmed, non-empty items. */
 export function splitList (value: string | readonly string[]): string[] {
   const items = typeof value === 'string' ? value.split(',') : value

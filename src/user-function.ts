@@ -60,17 +60,61 @@ export function callUserFunction<A> (
   }
 }
 
-// Results of origin functions, compiled once per distinct value (arrays and RegExps by identity).
-const compiledByIdentity = new WeakMap<object, StaticRule>()
+/**
+ * A copy of what a user function returned, deep for arrays and plain objects, to tell later
+ * whether the same object still holds the same values: a function may return one object
+ * and change it between calls (docs/behaviour.md §6.3).
+ */
+export function snapshot (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snapshot)
+  if (value instanceof RegExp) return { regexp: value, source: value.source, flags: value.flags }
+  if (isPlainObject(value)) {
+    const copy: Record<string, unknown> = {}
+    for (const key of Object.keys(value)) copy[key] = snapshot(value[key])
+    return copy
+  }
+  return value
+}
+
+/** True when `value` still holds what `copy` (a snapshot) recorded. */
+export function unchanged (copy: unknown, value: unknown): boolean {
+  if (Array.isArray(value)) {
+    return Array.isArray(copy) && copy.length === value.length && value.every((item, index) => unchanged(copy[index], item))
+  }
+  if (value instanceof RegExp) {
+    const recorded = copy as { regexp?: unknown, source?: unknown, flags?: unknown }
+    return recorded.regexp === value && recorded.source === value.source && recorded.flags === value.flags
+  }
+  if (isPlainObject(value)) {
+    if (!isPlainObject(copy)) return false
+    const keys = Object.keys(value)
+    return keys.length === Object.keys(copy).length && keys.every((key) => Object.hasOwn(copy, key) && unchanged(copy[key], value[key]))
+  }
+  return copy === value
+}
+
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+// Results of origin functions, compiled once per distinct value: strings by value, arrays and
+// RegExps by identity, reused only while they hold what was compiled.
+const compiledByIdentity = new WeakMap<object, { readonly copy: unknown, readonly rule: StaticRule }>()
 const compiledByString = new Map<string, StaticRule>()
 const STRING_CACHE_LIMIT = 1000
 
 /** Validates and compiles what an origin function resolved to, like a static option (docs/behaviour.md §2.1). */
 export function ruleForResult (value: unknown, credentials: boolean): StaticRule {
   if (typeof value === 'boolean') return value ? REFLECT_ORIGIN : NOT_ALLOWED
-  let rule = typeof value === 'string'
-    ? compiledByString.get(value)
-    : typeof value === 'object' && value !== null ? compiledByIdentity.get(value) : undefined
+  let rule: StaticRule | undefined
+  if (typeof value === 'string') {
+    rule = compiledByString.get(value)
+  } else if (typeof value === 'object' && value !== null) {
+    const known = compiledByIdentity.get(value)
+    if (known !== undefined && unchanged(known.copy, value)) rule = known.rule
+  }
   if (rule === undefined) {
     if (!checkStaticOrigin.Check(value)) {
       const hint = value === undefined ? ' (a function that calls back must declare the callback as its second parameter)' : ''
@@ -85,7 +129,7 @@ export function ruleForResult (value: unknown, credentials: boolean): StaticRule
       if (compiledByString.size >= STRING_CACHE_LIMIT) compiledByString.clear()
       compiledByString.set(value, rule)
     } else {
-      compiledByIdentity.set(value as object, rule)
+      compiledByIdentity.set(value as object, { copy: snapshot(value), rule })
     }
   }
   if (credentials && rule.kind === 'any') {

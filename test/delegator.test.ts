@@ -55,16 +55,16 @@ test('{ delegator, hook } runs the delegator in the chosen hook', async (t) => {
   t.equal(res.headers['access-control-allow-origin'], 'https://a.example')
 })
 
-test('compiled policies are cached by the identity of the returned options', async (t) => {
+test('compiled policies are cached by the identity of the returned options, checked unchanged by one read per option', async (t) => {
   const origins: unknown[] = []
   const options = { origin: ['https://a.example'] }
   const proxied = new Proxy(options, { get: (target, key) => { if (key === 'origin') origins.push(key); return Reflect.get(target, key) } })
   const app = await build({ delegator: async () => proxied })
   await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
   const afterFirst = origins.length
-  t.ok(afterFirst > 0, 'the first request compiles the options')
+  t.ok(afterFirst > 1, 'the first request validates, compiles and copies the options')
   for (let i = 0; i < 5; i++) await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
-  t.equal(origins.length, afterFirst, 'later requests reuse the compiled policy without reading the options')
+  t.equal(origins.length - afterFirst, 5, 'later requests read each option once, to compare it with the copy, and compile nothing')
 })
 
 test('a route config is merged over the delegator result', async (t) => {

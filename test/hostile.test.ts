@@ -14,11 +14,25 @@ test('15 KiB of commas in Access-Control-Request-Headers is not reflected', asyn
   t.equal(res.headers['access-control-allow-origin'], PARTNER)
 })
 
-test('a near-miss token list (trailing comma, junk characters) is not reflected', async (t) => {
+test('a requested header list with junk characters is not reflected', async (t) => {
   const app = await build({ origin: [PARTNER] })
-  for (const junk of ['x-a,', ',x-a', 'x-a,,x-b', 'x-a;x-b', 'x-a, <script>', 'x-' + 'a,'.repeat(7000) + ' ']) {
+  for (const junk of ['x-a;x-b', 'x-a, <script>', 'x-a,\u00e9', 'x-a, x b']) {
     const res = await preflight(app, '/items', PARTNER, 'GET', junk)
-    t.equal(res.headers['access-control-allow-headers'], undefined, junk.slice(0, 20))
+    t.equal(res.statusCode, 204, junk)
+    t.equal(res.headers['access-control-allow-headers'], undefined, junk)
+  }
+})
+
+test('empty list elements in Access-Control-Request-Headers are ignored (RFC 9110 §5.6.1), the tokens reflected', async (t) => {
+  const app = await build({ origin: [PARTNER] })
+  const cases: Array<[string, string | undefined]> = [
+    ['x-a,', 'x-a'], [',x-a', 'x-a'], ['x-a,,x-b', 'x-a,x-b'], [' x-a , , x-b ,', 'x-a,x-b'], ['', undefined], [' , ', undefined],
+    ['x-' + 'a,'.repeat(7000) + ' ', 'x-a' + ',a'.repeat(6999)]
+  ]
+  for (const [requested, reflected] of cases) {
+    const res = await preflight(app, '/items', PARTNER, 'GET', requested)
+    t.equal(res.statusCode, 204, JSON.stringify(requested.slice(0, 20)))
+    t.equal(res.headers['access-control-allow-headers'], reflected, JSON.stringify(requested.slice(0, 20)))
   }
 })
 
@@ -69,7 +83,15 @@ test('a preflight with junk in Access-Control-Request-Method is refused without 
 // reference the one-pass scanner in src/tokens.ts is checked against.
 const TOKEN_LIST_GRAMMAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*,[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*$/
 
-test('Access-Control-Request-Headers is reflected exactly when it is a token list', async (t) => {
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** The reference for lists with empty elements: elements trimmed of OWS, empty ones dropped, all tokens, joined by ','. */
+function withoutEmptyElements (value: string): string | undefined {
+  const names = value.split(',').map((item) => item.replace(/^[ \t]+|[ \t]+$/g, '')).filter((item) => item !== '')
+  return names.length > 0 && names.every((name) => TOKEN.test(name)) ? names.join(',') : undefined
+}
+
+test('Access-Control-Request-Headers is reflected as is when it is a token list, without its empty elements when it has some', async (t) => {
   const app = await build({ origin: [PARTNER] })
   const cases = ['x-a', 'x-a,x-b', 'x-a, x-b', 'x-a ,x-b', 'x-a \t, \tx-b', "a!#$%&'*+-.^_`|~9", 'x-a b', ' x-a', 'x-a ', 'x-a,', ',x-a', 'x-a,,x-b', 'x-a, ,x-b', 'x-a;x-b', 'x-é', 'x-a,\tx-b\t', '"x-a"']
   // Plus random strings over the characters that matter, so every state of the scanner is reached.
@@ -80,7 +102,7 @@ test('Access-Control-Request-Headers is reflected exactly when it is a token lis
   let reflected = 0
   for (const value of cases) {
     const res = await preflight(app, '/items', PARTNER, 'GET', value)
-    const expected = TOKEN_LIST_GRAMMAR.test(value) ? value : undefined
+    const expected = TOKEN_LIST_GRAMMAR.test(value) ? value : withoutEmptyElements(value)
     if (expected !== undefined) reflected++
     t.equal(res.headers['access-control-allow-headers'], expected, JSON.stringify(value))
   }
@@ -172,11 +194,13 @@ test('origin: true reflects only what the scanner accepts', async (t) => {
 test('wildcard patterns match exactly what their grammar allows, junk included', async (t) => {
   const { rule } = compileStaticOrigin(['https://*.example.com', 'http://localhost:*', 'http://[::1]:*', 'http://*.example.com:8080'], 'origin')
   if (rule.kind !== 'match') throw new Error('a list compiles to a matcher')
-  // The same patterns as regular expressions over the serialized-origin grammar (labels non-empty).
+  // The same patterns as regular expressions over the serialized-origin grammar (labels non-empty;
+  // a port is 1 to 65535 without leading zeros, never http's default 80, which browsers elide).
+  const PORT = '(?!80$)(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])'
   const reference = [
     /^https:\/\/(?:[a-z0-9_~-]+\.)+example\.com$/,
-    /^http:\/\/localhost:[0-9]{1,5}$/,
-    /^http:\/\/\[::1\]:[0-9]{1,5}$/,
+    new RegExp(`^http://localhost:${PORT}$`),
+    new RegExp(`^http://\\[::1\\]:${PORT}$`),
     /^http:\/\/(?:[a-z0-9_~-]+\.)+example\.com:8080$/
   ]
   const cases = ['https://a.example.com', 'https://a.b.example.com', 'https://.example.com', 'https://a..example.com', 'https://a.example.com.',
@@ -189,8 +213,8 @@ test('wildcard patterns match exactly what their grammar allows, junk included',
   // Origins built to match one of the patterns, half of them then broken by one character.
   const shapes = [
     (): string => `https://${pick(['a', 'b-1', 'x_y', 'a.b'])}.example.com`,
-    (): string => `http://localhost:${pick(['3000', '80', '65535', '123456', ''])}`,
-    (): string => `http://[${pick(['::1', '::2', '::1:', ''])}]:${pick(['5173', '1'])}`,
+    (): string => `http://localhost:${pick(['3000', '80', '65535', '65536', '99999', '0', '080', '03000', '123456', ''])}`,
+    (): string => `http://[${pick(['::1', '::2', '::1:', ''])}]:${pick(['5173', '1', '0', '80', '070000'])}`,
     (): string => `http://${pick(['a', 'a.b'])}.example.com:${pick(['8080', '8081'])}`
   ]
   const junk = ['.', ':', '/', 'A', ',', ' ', '[', ']', 'é', '']

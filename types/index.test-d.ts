@@ -26,8 +26,13 @@ app.register(corsPlugin, {
   strictPreflight: true,
   hideOptionsRoute: false,
   logLevel: 'debug',
-  hook: 'preHandler'
+  hook: 'preHandler',
+  dangerouslyTolerateSubdomainsOfPublicSuffixes: false,
+  dangerouslyTolerateInsecureOrigins: false,
+  dangerouslyTolerateUnsafeRegExps: false
 })
+app.get('/tolerant', { config: { cors: { origin: ['http://intranet.example'], credentials: true, dangerouslyTolerateInsecureOrigins: true } } }, async () => 'ok')
+export const warningCode: 'FST_CORS_PUBLIC_SUFFIX_WILDCARD' = corsPlugin.warningCodes.FST_CORS_PUBLIC_SUFFIX_WILDCARD
 app.register(corsPlugin, { origin: async (origin) => origin !== undefined })
 app.register(cjsPlugin, { origin: 'https://a.example' })
 app.register(corsPlugin.corsPlugin, { cacheControl: 60 })
@@ -72,3 +77,5 @@ app.register(corsPlugin, { methods: [1, 2] })
 app.register(corsPlugin, { logLevel: 'loud' })
 // @ts-expect-error route options do not include plugin-only options
 export const badRoute: RouteCorsOptions = { hook: 'onRequest' }
+// @ts-expect-error the opt-outs are booleans
+app.register(corsPlugin, { dangerouslyTolerateInsecureOrigins: 'yes' })

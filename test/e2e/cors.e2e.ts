@@ -33,7 +33,10 @@ async function buildApi (): Promise<FastifyInstance> {
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'DELETE'],
     allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
-    exposedHeaders: ['X-Total-Count']
+    exposedHeaders: ['X-Total-Count'],
+    // The pages are served over plain http on *.example.test (mapped to 127.0.0.1): an
+    // insecure origin with credentials, which the plugin refuses unless told otherwise.
+    dangerouslyTolerateInsecureOrigins: true
   })
   app.get('/items', async (_req, reply) => {
     reply.header('x-total-count', '3').header('x-secret', 'hidden')
