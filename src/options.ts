@@ -1,9 +1,9 @@
-import type { TypeCheck } from '@sinclair/typebox/compiler'
-import type { TSchema } from '@sinclair/typebox'
 import type { ConfigIssue } from './errors.js'
 import { compileStaticOrigin, type ConfigWarning, type OriginRule } from './origin.js'
 import { checkListedOrigins, forbiddenRequestHeader, REFLECTED_HEADERS_WITH_CREDENTIALS } from './safety.js'
-import { EXPECTED, type CorsHook, type CorsDelegator, type CorsOptions } from './schema.js'
+import { optionChecks } from './generated/checks.js'
+import { EXPECTED, type CorsHook } from './option-names.js'
+import type { CorsDelegator, CorsOptions } from './schema.js'
 import { checkHeaderNames, checkMethods, isHeaderValue } from './tokens.js'
 
 /** Chromium caps Access-Control-Max-Age at two hours; larger values are silently lowered. */
@@ -51,28 +51,25 @@ export const DEFAULTS = {
   hook: 'onRequest'
 } as const
 
-/** Schema problems, one per option, plus unknown keys with a "did you mean". */
-export function schemaIssues (check: TypeCheck<TSchema>, raw: unknown, known: readonly string[]): ConfigIssue[] {
+/**
+ * Schema problems, one per option, plus unknown keys with a "did you mean" (docs/behaviour.md
+ * §2.3). Each option is checked on its own by the validator generated from the TypeBox schema.
+ */
+export function schemaIssues (raw: unknown, known: readonly string[]): ConfigIssue[] {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return [{ path: '(options)', message: `expected an options object, got ${describe(raw)}` }]
   }
-  const issues: ConfigIssue[] = []
-  for (const key of Object.keys(raw)) {
+  const unknown: ConfigIssue[] = []
+  const invalid: ConfigIssue[] = []
+  for (const [key, value] of Object.entries(raw)) {
     if (!known.includes(key)) {
       const guess = closest(key, known)
-      issues.push({ path: key, message: `is not an option${guess === null ? '' : `; did you mean '${guess}'?`} (options: ${known.join(', ')})` })
+      unknown.push({ path: key, message: `is not an option${guess === null ? '' : `; did you mean '${guess}'?`} (options: ${known.join(', ')})` })
+    } else if (value !== undefined && !optionChecks[key](value)) {
+      invalid.push({ path: key, message: `expected ${EXPECTED[key as keyof typeof EXPECTED]}, got ${describe(value)}` })
     }
   }
-  if (check.Check(raw)) return issues
-  const seen = new Set<string>()
-  for (const error of check.Errors(raw)) {
-    const key = error.path.split('/')[1]
-    if (key === undefined || seen.has(key) || !known.includes(key)) continue
-    seen.add(key)
-    const value = (raw as Record<string, unknown>)[key]
-    issues.push({ path: key, message: `expected ${EXPECTED[key]}, got ${describe(value)}` })
-  }
-  return issues
+  return [...unknown, ...invalid]
 }
 
 /**

@@ -2,7 +2,8 @@ import { CorsConfigError, CORS_INVALID_DELEGATOR_RESULT, CORS_INVALID_OPTIONS, C
 import { resolveOptions, schemaIssues, type ResolvedOptions } from './options.js'
 import type { ConfigWarning, OriginRule } from './origin.js'
 import { SAFELISTED_METHODS } from './tokens.js'
-import { checkOptions, checkRouteOptions, CorsOptionsSchema, RouteCorsOptionsSchema, type CorsOptions, type RouteCorsOptions } from './schema.js'
+import { PLUGIN_KEYS, ROUTE_KEYS } from './option-names.js'
+import type { CorsOptions, RouteCorsOptions } from './schema.js'
 
 /**
  * What the per-request code needs, computed once: header values are joined strings, the
@@ -100,15 +101,12 @@ export interface CompiledOptions {
   readonly warnings: readonly ConfigWarning[]
 }
 
-const PLUGIN_KEYS = Object.keys(CorsOptionsSchema.properties)
-const ROUTE_KEYS = Object.keys(RouteCorsOptionsSchema.properties)
-
 /**
  * Schema check, then semantic checks on the options that passed it, so that one error
  * lists every problem (docs/behaviour.md §2.3).
  */
-function validate (check: typeof checkOptions, known: readonly string[], raw: unknown, base: CorsOptions, code: string, where: string): CompiledOptions {
-  const issues = schemaIssues(check, raw, known)
+function validate (known: readonly string[], raw: unknown, base: CorsOptions, code: string, where: string): CompiledOptions {
+  const issues = schemaIssues(raw, known)
   const wellFormed: Record<string, unknown> = { ...base }
   if (typeof raw === 'object' && raw !== null) {
     for (const [key, value] of Object.entries(raw)) {
@@ -123,7 +121,7 @@ function validate (check: typeof checkOptions, known: readonly string[], raw: un
 
 /** Validates plugin options and compiles them; throws one error listing every problem. */
 export function compilePluginOptions (raw: unknown): CompiledOptions {
-  return validate(checkOptions, PLUGIN_KEYS, raw, {}, CORS_INVALID_OPTIONS, 'the fastify-corsica options')
+  return validate(PLUGIN_KEYS, raw, {}, CORS_INVALID_OPTIONS, 'the fastify-corsica options')
 }
 
 /**
@@ -132,7 +130,7 @@ export function compilePluginOptions (raw: unknown): CompiledOptions {
  * error for this request (500), never a crash.
  */
 export function compileDelegatedOptions (pluginRaw: CorsOptions, result: unknown, routeCors: RouteCorsOptions | undefined): Policy {
-  const base = validate(checkRouteOptions as typeof checkOptions, ROUTE_KEYS, result, pluginRaw, CORS_INVALID_DELEGATOR_RESULT, 'the options returned by the delegator')
+  const base = validate(ROUTE_KEYS, result, pluginRaw, CORS_INVALID_DELEGATOR_RESULT, 'the options returned by the delegator')
   if (routeCors === undefined) return varyingOnOrigin(base.policy)
   return varyingOnOrigin(compileRouteOptions({ ...pluginRaw, ...(result as RouteCorsOptions) }, routeCors, 'the route (over the delegator options)').policy)
 }
@@ -151,5 +149,5 @@ function varyingOnOrigin (policy: Policy): Policy {
  * route is added (docs/behaviour.md §2.3); the error names the route.
  */
 export function compileRouteOptions (pluginRaw: CorsOptions, routeRaw: unknown, route: string): CompiledOptions {
-  return validate(checkRouteOptions as typeof checkOptions, ROUTE_KEYS, routeRaw, pluginRaw, CORS_INVALID_ROUTE_OPTIONS, `config.cors of route ${route}`)
+  return validate(ROUTE_KEYS, routeRaw, pluginRaw, CORS_INVALID_ROUTE_OPTIONS, `config.cors of route ${route}`)
 }

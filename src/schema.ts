@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { HOOKS, LOG_LEVELS, type CorsHook } from './option-names.js'
 
 // TypeBox has no kind for RegExp instances. Rather than register one in TypeBox's global
 // registry (a side effect of importing this package), the schema checks their shape (a
@@ -28,12 +29,9 @@ export type OriginFunction = (
 
 const StringList = Type.Union([Type.String(), Type.Array(Type.String())])
 
-const LogLevelSchema = Type.Union(
-  ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level))
-) as TUnsafe<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>
+const LogLevelSchema = Type.Union(LOG_LEVELS.map((level) => Type.Literal(level))) as TUnsafe<typeof LOG_LEVELS[number]>
 
-export const HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend'] as const
-export type CorsHook = typeof HOOKS[number]
+export type { CorsHook }
 const HookSchema = Type.Union(HOOKS.map((hook) => Type.Literal(hook))) as TUnsafe<CorsHook>
 
 /** Options that a route may override through `config.cors`. */
@@ -76,29 +74,34 @@ export type CorsDelegator = (
   callback: DelegatorCallback
 ) => void | RouteCorsOptions | Promise<RouteCorsOptions>
 
-/** Compiled once at module load (docs/behaviour.md §2.3). */
-export const checkOptions = TypeCompiler.Compile(CorsOptionsSchema, [OriginItemSchema as TSchema])
-export const checkRouteOptions = TypeCompiler.Compile(RouteCorsOptionsSchema, [OriginItemSchema as TSchema])
-export const checkStaticOrigin = TypeCompiler.Compile(StaticOriginSchema, [OriginItemSchema as TSchema])
-
-/** What each option accepts, in words, for error messages. */
-export const EXPECTED: Readonly<Record<string, string>> = {
-  origin: "a boolean, '*', an origin string such as 'https://app.example.com', a wildcard pattern such as 'https://*.example.com', a RegExp, an array of those, or a function",
-  methods: "a comma-separated string such as 'GET,POST', an array of method names, or 'auto' (the methods routed on the path)",
-  allowedHeaders: "a comma-separated string such as 'Content-Type,Authorization' or an array of header names",
-  exposedHeaders: "a comma-separated string such as 'X-Total-Count' or an array of header names",
-  credentials: 'true or false',
-  maxAge: 'a whole number of seconds, 0 or more (e.g. 600)',
-  cacheControl: "a whole number of seconds (sent as 'max-age=N') or a Cache-Control header value",
-  preflight: 'true or false',
-  preflightContinue: 'true or false',
-  optionsSuccessStatus: 'a whole number from 200 to 299 (204 by default; 200 for very old browsers)',
-  strictPreflight: 'true or false',
-  dangerouslyTolerateSubdomainsOfPublicSuffixes: 'true or false',
-  dangerouslyTolerateInsecureOrigins: 'true or false',
-  dangerouslyTolerateUnsafeRegExps: 'true or false',
-  hideOptionsRoute: 'true or false',
-  logLevel: "one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'",
-  hook: `one of ${HOOKS.map((hook) => `'${hook}'`).join(', ')}`,
-  delegator: '(request, callback) => void, async (request) => options, or (request) => options'
+/**
+ * The validators the runtime uses, as TypeScript source generated from the schema with
+ * TypeBox's own code generation (`TypeCompiler.Code`): one check per option, plus one for what
+ * an origin function resolves to. `npm run generate` writes it to src/generated/checks.ts;
+ * test/schema.test.ts fails when that file is not what the schema generates. The runtime never
+ * loads TypeBox: it costs as long to load as Fastify itself (docs/behaviour.md §7).
+ */
+export function checksSource (): string {
+  const references = [OriginItemSchema as TSchema]
+  const check = (schema: TSchema): string => {
+    // JavaScript: TypeBox's TypeScript output annotates for-of variables, which TypeScript rejects.
+    const code = TypeCompiler.Code(schema, references, { language: 'javascript' })
+    return `(() => {\n${code.replace(/^/gm, '  ')}\n})()`
+  }
+  const properties = CorsOptionsSchema.properties as Record<string, TSchema>
+  const lines = [
+    '// @ts-nocheck',
+    '// Generated from src/schema.ts by `npm run generate` (TypeBox TypeCompiler.Code). Do not edit.',
+    '/* eslint-disable */',
+    '',
+    '/** One check per option (docs/behaviour.md §2.3). */',
+    'export const optionChecks: Readonly<Record<string, (value: unknown) => boolean>> = {',
+    ...Object.keys(properties).map((key) => `  ${key}: ${check(properties[key]).replace(/\n/g, '\n  ')},`),
+    '}',
+    '',
+    '/** What an origin function may resolve to. */',
+    `export const checkStaticOrigin: (value: unknown) => boolean = ${check(StaticOriginSchema)}`,
+    ''
+  ]
+  return lines.join('\n')
 }

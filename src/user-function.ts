@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { CorsRequestError, CORS_INVALID_ORIGIN_RESULT } from './errors.js'
 import { compileStaticOrigin, NOT_ALLOWED, REFLECT_ORIGIN, type StaticRule } from './origin.js'
-import { checkStaticOrigin, type StaticOrigin } from './schema.js'
+import { checkStaticOrigin } from './generated/checks.js'
+import type { StaticOrigin } from './schema.js'
 
 /** Which user function failed, for the error that says so. */
 export interface UserFunctionKind {
@@ -116,7 +117,7 @@ export function ruleForResult (value: unknown, credentials: boolean): StaticRule
     if (known !== undefined && unchanged(known.copy, value)) rule = known.rule
   }
   if (rule === undefined) {
-    if (!checkStaticOrigin.Check(value)) {
+    if (!checkStaticOrigin(value)) {
       const hint = value === undefined ? ' (a function that calls back must declare the callback as its second parameter)' : ''
       throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, `the origin function resolved to ${typeof value === 'object' ? JSON.stringify(value) : String(value)}; it must resolve to a boolean, a string origin, a RegExp or an array of those${hint}`)
     }

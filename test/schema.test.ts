@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs'
+import { test } from 'tap'
+import { checksSource, CorsOptionsSchema, RouteCorsOptionsSchema } from '../src/schema.js'
+import { PLUGIN_KEYS, ROUTE_KEYS } from '../src/option-names.js'
+
+test('src/generated/checks.ts is what the TypeBox schema generates (run `npm run generate` after changing the schema)', (t) => {
+  t.equal(readFileSync(new URL('../src/generated/checks.ts', `file://${__filename}`), 'utf8'), checksSource())
+  t.end()
+})
+
+test('the option names the runtime knows are the schema\'s', (t) => {
+  t.same([...PLUGIN_KEYS].sort(), Object.keys(CorsOptionsSchema.properties).sort())
+  t.same([...ROUTE_KEYS].sort(), Object.keys(RouteCorsOptionsSchema.properties).sort())
+  t.end()
+})
