@@ -35,6 +35,7 @@ export function explainOrigin (request: FastifyRequest, policy: Policy, prefligh
   if (!policy.enabled) {
     explain(request, 'disabled', `the preflight from ${origin} to ${request.url}: CORS is disabled for this route (config.cors: false or origin: false)`, 'remove cors: false from the route (or set origin) if cross-origin calls are intended')
   } else {
-    explain(request, 'origin', `${preflight ? 'the preflight' : 'CORS headers'} for ${origin} on ${request.url}: the origin is not allowed`, `add ${JSON.stringify(origin)} to origin (or to this route's config.cors.origin) if it should be allowed`)
+    const where = policy.originSetBy === 'route' ? "this route's config.cors.origin (it overrides the plugin's origin)" : policy.originSetBy === 'delegator' ? 'the origin your delegator returns for this request' : "the plugin's origin option"
+    explain(request, 'origin', `${preflight ? 'the preflight' : 'CORS headers'} for ${origin} on ${request.url}: the origin is not allowed`, `add ${JSON.stringify(origin)} to ${where} if it should be allowed`)
   }
 }

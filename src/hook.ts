@@ -137,7 +137,18 @@ function judgeTarget (target: Target, request: FastifyRequest, then: (error: Err
 
 /** Judges the preflight by a target whose policy and origin rule need nothing more resolved. */
 function judgeStatic (target: Target, rule: StaticRule, request: FastifyRequest): Verdict {
-  return judgePreflight(target.policy, rule, request, target.policy.allowMethods ?? target.owner.registry.autoMethods(target.entry))
+  // No route serves the requested method: an explanation under 'auto' lists those that are served.
+  const routedHere = target.entry === null && target.policy.allowMethods === null ? () => methodsRoutedOn(target.owner, request) : undefined
+  return judgePreflight(target.policy, rule, request, target.policy.allowMethods ?? target.owner.registry.autoMethods(target.entry), routedHere)
+}
+
+/** The methods Fastify serves on this request's path (for an explanation only: one router lookup per method). */
+function methodsRoutedOn (registration: Registration, request: FastifyRequest): string {
+  const methods: string[] = []
+  for (const method of registration.registry.routedMethods) {
+    if (servedRoutes(registration.instance, registration.registry, method, request).kind === 'routes') methods.push(method)
+  }
+  return methods.join(', ')
 }
 
 /** The hooks a registration adds: preflights always in `onRequest`, actual requests in the configured `hook` (docs/behaviour.md §4.3). */

@@ -13,6 +13,8 @@ import type { CorsOptions, RouteCorsOptions } from './schema.js'
 export interface Policy {
   /** False for `origin: false` and routes with `cors: false`: no CORS headers at all. */
   readonly enabled: boolean
+  /** Where `origin` was set, for the hint in a refusal's explanation (docs/behaviour.md §3.12). */
+  readonly originSetBy: 'plugin' | 'route' | 'delegator'
   readonly origin: OriginRule
   /** The response depends on the request's Origin, so caches must key on it (docs/behaviour.md §3.4). */
   readonly varyOrigin: boolean
@@ -47,6 +49,7 @@ export function compilePolicy (options: ResolvedOptions): Policy {
   const allowHeaders = options.allowedHeaders
   return Object.freeze({
     enabled: origin.kind !== 'none',
+    originSetBy: 'plugin',
     origin,
     varyOrigin,
     credentials: options.credentials,
@@ -140,8 +143,8 @@ export function compileDelegatedOptions (pluginRaw: CorsOptions, result: unknown
  * options it chose (`'*'`, one fixed origin, `false`) do not: `Vary: Origin` always (docs/behaviour.md §3.4).
  */
 function varyingOnOrigin (policy: Policy): Policy {
-  if (policy.varyOrigin) return policy
-  return Object.freeze({ ...policy, varyOrigin: true, preflightVary: preflightVary(true, policy.allowHeaders === null) })
+  const originSetBy = policy.originSetBy === 'route' ? 'route' : 'delegator'
+  return Object.freeze({ ...policy, originSetBy, varyOrigin: true, preflightVary: preflightVary(true, policy.allowHeaders === null) })
 }
 
 /**
@@ -149,5 +152,7 @@ function varyingOnOrigin (policy: Policy): Policy {
  * route is added (docs/behaviour.md §2.3); the error names the route.
  */
 export function compileRouteOptions (pluginRaw: CorsOptions, routeRaw: unknown, route: string): CompiledOptions {
-  return validate(ROUTE_KEYS, routeRaw, pluginRaw, CORS_INVALID_ROUTE_OPTIONS, `config.cors of route ${route}`)
+  const compiled = validate(ROUTE_KEYS, routeRaw, pluginRaw, CORS_INVALID_ROUTE_OPTIONS, `config.cors of route ${route}`)
+  if ((routeRaw as RouteCorsOptions).origin === undefined) return compiled
+  return { ...compiled, policy: Object.freeze({ ...compiled.policy, originSetBy: 'route' }) }
 }

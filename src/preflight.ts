@@ -33,7 +33,7 @@ export interface Acceptance {
  * the origin, then the requested method, then the requested headers. Refusals are explained
  * at debug level.
  */
-export function judgePreflight (policy: Policy, rule: StaticRule, request: FastifyRequest, allowMethods: string): Verdict {
+export function judgePreflight (policy: Policy, rule: StaticRule, request: FastifyRequest, allowMethods: string, routedHere?: () => string): Verdict {
   const headers = request.headers
   const allowOrigin = allowOriginFor(rule, headers.origin, true)
   if (allowOrigin === null) {
@@ -42,7 +42,7 @@ export function judgePreflight (policy: Policy, rule: StaticRule, request: Fasti
   }
   const method = headers['access-control-request-method'] as string
   if (!acceptsMethod(policy, allowMethods, method)) {
-    if (explaining(request)) explain(request, 'method', `the preflight for ${method} ${request.url} from ${headers.origin}: ${method} is not in methods (${allowMethods === '' ? 'none' : allowMethods})`, `add '${method}' to methods (or this route's config.cors.methods) if it should be allowed`)
+    if (explaining(request)) explainMethod(request, policy, method, routedHere === undefined ? allowMethods : routedHere())
     return { refused: REFUSED_METHOD, vary: policy.preflightVary }
   }
   const requested = headers['access-control-request-headers']
@@ -52,6 +52,19 @@ export function judgePreflight (policy: Policy, rule: StaticRule, request: Fasti
     return { refused: REFUSED_HEADER, vary: policy.preflightVary }
   }
   return { refused: null, policy, allowOrigin, allowMethods }
+}
+
+/**
+ * Why the requested method was refused, and the fix: under `methods: 'auto'` the fix is a route,
+ * not an option. `allowMethods`: the methods routed on the path under 'auto', else the list.
+ */
+function explainMethod (request: FastifyRequest, policy: Policy, method: string, allowMethods: string): void {
+  const asked = `the preflight for ${method} ${request.url} from ${request.headers.origin}`
+  if (policy.allowMethods === null) {
+    explain(request, 'method', `${asked}: no ${method} route serves this path (methods: 'auto'; routed here: ${allowMethods === '' ? 'none' : allowMethods})`, `add a ${method} route for this path if it should be allowed`)
+  } else {
+    explain(request, 'method', `${asked}: ${method} is not in methods (${allowMethods})`, `add '${method}' to methods (or this route's config.cors.methods) if it should be allowed`)
+  }
 }
 
 /** GET, HEAD and POST always pass, as in browsers; `'*'` without credentials passes any method. */

@@ -79,6 +79,8 @@ export class Registry {
   readonly registrations: Registration[] = []
   /** What Fastify serves a preflight's method with, by URL, then method and Host (served.ts). */
   readonly served = new Map<string, ServedEntry[]>()
+  /** Every method some recorded route serves, for explanations under `methods: 'auto'` (docs/behaviour.md §3.12). */
+  readonly routedMethods = new Set<string>()
   private readonly byUrl = new Map<string, UrlEntry>()
   /** URL entries by the first path segment of their patterns; `generic` for a segment holding a parameter. */
   private readonly bySegment = new Map<string, UrlEntry[]>()
@@ -116,6 +118,7 @@ export class Registry {
       record.methods = record.methods.concat(methods)
     }
     entry.autoMethods = null
+    if (!route.isCatchAll) for (const method of methods) this.routedMethods.add(method)
     for (const [name, value] of Object.entries(route.underivable ?? {})) {
       for (const method of methods) {
         let byName = this.underivable.get(method)

@@ -15,9 +15,15 @@ function FunctionOf<T> (): TUnsafe<T> {
 export const OriginItemSchema = Type.Recursive((Self) =>
   Type.Union([Type.String(), RegExpInstance, Type.Array(Self)]), { $id: 'CorsOriginItem' })
 
+/** An origin item, named so type errors say `OriginItem` rather than the expanded union. */
+export type OriginItem = string | RegExp | OriginList
+/** A (nested) list of origin items. */
+export interface OriginList extends Array<OriginItem> {}
 /** Every static form `origin` accepts. */
-export const StaticOriginSchema = Type.Union([Type.Boolean(), OriginItemSchema])
-export type StaticOrigin = Static<typeof StaticOriginSchema>
+export type StaticOrigin = boolean | OriginItem
+
+/** Every static form `origin` accepts; its static type is `StaticOrigin` (test/schema.test.ts checks they agree). */
+export const StaticOriginSchema = Type.Unsafe<StaticOrigin>(Type.Union([Type.Boolean(), OriginItemSchema]))
 
 export type OriginCallback = (error: Error | null, origin?: StaticOrigin) => void
 /** `(origin, cb)` or `async (origin)`, with `this` bound to the Fastify instance (docs/behaviour.md §2.1). */
@@ -36,7 +42,7 @@ const HookSchema = Type.Union(HOOKS.map((hook) => Type.Literal(hook))) as TUnsaf
 
 /** Options that a route may override through `config.cors`. */
 const routeProperties = {
-  origin: Type.Optional(Type.Union([StaticOriginSchema, FunctionOf<OriginFunction>()])),
+  origin: Type.Optional(Type.Unsafe<StaticOrigin | OriginFunction>(Type.Union([StaticOriginSchema, FunctionOf<OriginFunction>()]))),
   methods: Type.Optional(StringList),
   allowedHeaders: Type.Optional(StringList),
   exposedHeaders: Type.Optional(StringList),
@@ -62,10 +68,10 @@ export const CorsOptionsSchema = Type.Object({
   delegator: Type.Optional(FunctionOf<CorsDelegator>())
 }, { additionalProperties: false })
 
-/** Options for one route, in `config.cors`. */
-export type RouteCorsOptions = Static<typeof RouteCorsOptionsSchema>
+/** Options for one route, in `config.cors` (an interface, so type errors name it). */
+export interface RouteCorsOptions extends Static<typeof RouteCorsOptionsSchema> {}
 /** Plugin options (same names and defaults as @fastify/cors 11). */
-export type CorsOptions = Static<typeof CorsOptionsSchema>
+export interface CorsOptions extends Static<typeof CorsOptionsSchema> {}
 
 export type DelegatorCallback = (error: Error | null, options?: RouteCorsOptions) => void
 /** Per-request options: `(req, cb)`, `async (req)`, or a sync function returning options. */

@@ -26,3 +26,26 @@ test('examples/delegator.mjs runs as it is and applies each tenant its own optio
     'unknown.api.test from https://acme.example: ACAO=(none) ACAC=(none)'
   ].join('\n'))
 })
+
+test('the demo takes a free port when the one asked for is taken, says so, and serves a favicon', async (t) => {
+  const { createServer } = await import('node:net')
+  const { spawn } = await import('node:child_process')
+  const blocker = createServer()
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { blocker.close() })
+  const taken = (blocker.address() as { port: number }).port
+  const env: NodeJS.ProcessEnv = { ...process.env, PAGE_PORT: String(taken), API_PORT: '0' }
+  delete env.NODE_V8_COVERAGE
+  delete env.NODE_OPTIONS
+  const child = spawn(process.execPath, ['examples/demo/server.mjs'], { env })
+  t.teardown(() => { child.kill() })
+  let out = ''
+  let err = ''
+  child.stderr.on('data', (chunk: Buffer) => { err += String(chunk) })
+  await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => { out += String(chunk); if (out.includes('API:')) resolve() }))
+  t.equal(err, `Port ${taken} (web page) is taken; using a free port instead. Set PAGE_PORT to choose one.\n`)
+  const page = /web page: (http:\/\/localhost:\d+\/)/.exec(out)?.[1] as string
+  t.not(page, `http://localhost:${taken}/`)
+  const favicon = await fetch(new URL('/favicon.ico', page.replace('localhost', '127.0.0.1')))
+  t.equal(favicon.status, 204)
+})

@@ -6,13 +6,14 @@ import { corsHeaders, EVIL, PARTNER, preflight } from './helpers/app.js'
 interface Line { level: number, msg: string, cors?: { refused: string, origin: string | null, method: string, path: string } }
 
 /** An app logging at `level` into an array; only the plugin's explanation lines are kept. */
-async function logged (level: string, options: Record<string, unknown> = {}): Promise<{ app: FastifyInstance, lines: Line[] }> {
+async function logged (level: string, options: Record<string, unknown> = {}, extra?: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance, lines: Line[] }> {
   const lines: Line[] = []
   const app = Fastify({ logger: { level, stream: { write: (raw: string) => { const line = JSON.parse(raw) as Line; if (line.cors !== undefined) lines.push(line) } } } })
   await app.register(corsPlugin, { origin: [PARTNER], methods: 'GET,PUT', allowedHeaders: 'Content-Type, X-Request-Id', ...options })
   app.put('/items/:id', async () => 'ok')
   app.get('/items', async () => 'ok')
   app.delete('/internal/:id', { config: { cors: false } }, async () => 'gone')
+  extra?.(app)
   await app.ready()
   return { app, lines }
 }
@@ -23,7 +24,7 @@ test('a denied actual request logs one debug line with origin, path, rule and fi
   t.equal(lines.length, 1)
   t.same(lines[0].cors, { refused: 'origin', origin: EVIL, method: 'GET', path: '/items' })
   t.equal(lines[0].level, 20)
-  t.equal(lines[0].msg, `fastify-corsica refused CORS headers for ${EVIL} on /items: the origin is not allowed; add "${EVIL}" to origin (or to this route's config.cors.origin) if it should be allowed`)
+  t.equal(lines[0].msg, `fastify-corsica refused CORS headers for ${EVIL} on /items: the origin is not allowed; add "${EVIL}" to the plugin's origin option if it should be allowed`)
 })
 
 test('a preflight refused for its origin logs one line, and its 403 body says why', async (t) => {
@@ -80,12 +81,27 @@ test('refusals at info level send the same 403 and log nothing', async (t) => {
   t.equal(lines.length, 0)
 })
 
-test("a method refusal under methods: 'auto' on a path without routes says no method is allowed", async (t) => {
+test("a method refusal under methods: 'auto' lists the methods routed on the path and suggests a route", async (t) => {
   const { app, lines } = await logged('debug', { methods: 'auto' })
   const res = await preflight(app, '/nowhere', PARTNER, 'PUT')
   t.equal(res.statusCode, 403)
   t.equal(lines.length, 1)
-  t.match(lines[0].msg, /PUT is not in methods \(none\); add 'PUT' to methods/)
+  t.match(lines[0].msg, /no PUT route serves this path \(methods: 'auto'; routed here: none\); add a PUT route for this path if it should be allowed/)
+  const patch = await preflight(app, '/items/1', PARTNER, 'PATCH')
+  t.equal(patch.statusCode, 403)
+  t.match(lines[1].msg, /no PATCH route serves this path \(methods: 'auto'; routed here: PUT\); add a PATCH route/)
+})
+
+test('an origin refused by a route override points at the route\'s config.cors.origin; by a delegator, at its result', async (t) => {
+  const { app, lines } = await logged('debug', {}, (app) => {
+    app.put('/partner', { config: { cors: { origin: [PARTNER], methods: 'PUT' } } }, async () => 'p')
+  })
+  const res = await preflight(app, '/partner', EVIL, 'PUT')
+  t.equal(res.statusCode, 403)
+  t.match(lines[0].msg, /add "https:\/\/evil\.example" to this route's config\.cors\.origin \(it overrides the plugin's origin\)/)
+  const delegated = await logged('debug', { delegator: async () => ({ origin: [PARTNER] }) })
+  await delegated.app.inject({ url: '/items', headers: { origin: EVIL } })
+  t.match(delegated.lines[0].msg, /add "https:\/\/evil\.example" to the origin your delegator returns for this request/)
 })
 
 test('listed headers pass case-insensitively', async (t) => {

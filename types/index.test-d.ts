@@ -79,3 +79,13 @@ app.register(corsPlugin, { logLevel: 'loud' })
 export const badRoute: RouteCorsOptions = { hook: 'onRequest' }
 // @ts-expect-error the opt-outs are booleans
 app.register(corsPlugin, { dangerouslyTolerateInsecureOrigins: 'yes' })
+
+// Inline route configs: Fastify infers its ContextConfig generic from the literal, so a
+// misspelt key or `cors: true` is not caught there; `satisfies` is (README, "Types").
+// @ts-expect-error misspelt key, caught with satisfies
+app.get('/typo', { config: { cors: { orgin: ['https://a.example'] } satisfies RouteCorsOptions } }, async () => 'ok')
+// @ts-expect-error a plugin-only option in a route config, caught with satisfies
+app.get('/hook', { config: { cors: { hook: 'onSend' } satisfies RouteCorsOptions } }, async () => 'ok')
+// @ts-expect-error cors: true is not a route config, caught with satisfies
+app.get('/true', { config: { cors: true satisfies RouteCorsOptions | false } }, async () => 'ok')
+app.get('/ok', { config: { cors: { origin: ['https://a.example'] } satisfies RouteCorsOptions } }, async () => 'ok')

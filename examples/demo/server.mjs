@@ -8,6 +8,17 @@ import corsPlugin from 'fastify-corsica'
 
 const PAGE = await readFile(new URL('./page.html', import.meta.url), 'utf8')
 
+/** Listens on `port`; when it is taken, says so and takes a free port instead. */
+async function listen (app, port, name, variable) {
+  try {
+    await app.listen({ host: '127.0.0.1', port })
+  } catch (error) {
+    if (error.code !== 'EADDRINUSE' || port === 0) throw error
+    process.stderr.write(`Port ${port} (${name}) is taken; using a free port instead. Set ${variable} to choose one.\n`)
+    await app.listen({ host: '127.0.0.1', port: 0 })
+  }
+}
+
 /** Starts the API and the page server on 127.0.0.1; ports 0 pick free ones. */
 export async function startDemo ({ apiPort = 0, pagePort = 0, quiet = false } = {}) {
   // The page server needs the API's origin and the API needs the page's: routes read it when serving.
@@ -20,7 +31,9 @@ export async function startDemo ({ apiPort = 0, pagePort = 0, quiet = false } = 
       (body) => parent.postMessage({ allowed: true, detail: body }, '*'),
       (error) => parent.postMessage({ allowed: false, detail: String(error) }, '*'))
   </script>`))
-  await pages.listen({ host: '127.0.0.1', port: pagePort })
+  // An empty favicon, so the browser's console shows no 404.
+  pages.get('/favicon.ico', async (_request, reply) => reply.code(204).send())
+  await listen(pages, pagePort, 'web page', 'PAGE_PORT')
   const page = pages.server.address().port
   const pageOrigin = `http://localhost:${page}`
 
@@ -67,7 +80,7 @@ export async function startDemo ({ apiPort = 0, pagePort = 0, quiet = false } = 
     const since = Number(request.query.since ?? 0)
     return { latest: nextId - 1, internalDeletes, decisions: decisions.filter((d) => d.id > since) }
   })
-  await api.listen({ host: '127.0.0.1', port: apiPort })
+  await listen(api, apiPort, 'API', 'API_PORT')
   apiOrigin = `http://localhost:${api.server.address().port}`
 
   return {
