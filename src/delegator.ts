@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { compileDelegatedOptions, type Policy } from './policy.js'
-import { CORS_INVALID_DELEGATOR_RESULT } from './errors.js'
+import { CorsDelegatorResultError } from './errors.js'
 import { callUserFunction, snapshot, unchanged, type UserFunctionKind } from './user-function.js'
 import type { CorsDelegator, CorsOptions, RouteCorsOptions } from './schema.js'
 
-const DELEGATOR: UserFunctionKind = { name: 'delegator', code: CORS_INVALID_DELEGATOR_RESULT }
+const DELEGATOR: UserFunctionKind = { name: 'delegator', Error: CorsDelegatorResultError }
 
 /** A policy compiled from a delegator's result, and a copy of that result. */
 interface Compiled {

@@ -194,7 +194,8 @@ export function buildOptionsHandler (registration: Registration): OptionsHandler
       reply.header('content-length', '0').send()
       return
     }
-    const strict = registration.policy.strictPreflight
+    // With origin: false CORS is off, so a malformed preflight is no business of the plugin's: 404, as @fastify/cors.
+    const strict = registration.policy.strictPreflight && registration.policy.enabled
     if (explaining(request)) {
       explain(request, 'malformed', `OPTIONS ${request.url}: it is not a preflight (a preflight has both Origin and Access-Control-Request-Method) and no OPTIONS route of yours handles it`,
         strict ? 'send both headers, declare an OPTIONS route for the path, or set strictPreflight: false to answer 404 instead of 400' : 'declare an OPTIONS route for the path if it should be answered')

@@ -81,14 +81,14 @@ fp(corsPlugin, { fastify: '5.x', name: 'fastify-corsica' })
 corsPlugin.corsPlugin = corsPlugin
 corsPlugin.default = corsPlugin
 corsPlugin.CorsConfigError = errors.CorsConfigError
+/** The plugin's coded errors, made with @fastify/error: `error instanceof errorCodes.FST_CORS_INVALID_OPTIONS` (docs/behaviour.md §1.3). */
 corsPlugin.errorCodes = Object.freeze({
-  FST_CORS_INVALID_OPTIONS: errors.CORS_INVALID_OPTIONS,
-  FST_CORS_INVALID_ROUTE_OPTIONS: errors.CORS_INVALID_ROUTE_OPTIONS,
-  FST_CORS_INVALID_ORIGIN_RESULT: errors.CORS_INVALID_ORIGIN_RESULT,
-  FST_CORS_INVALID_DELEGATOR_RESULT: errors.CORS_INVALID_DELEGATOR_RESULT,
-  FST_CORS_OPTIONS_ROUTE_CONFLICT: errors.CORS_OPTIONS_ROUTE_CONFLICT,
-  FST_CORS_ROUTE_UNSEEN: errors.CORS_ROUTE_UNSEEN
-} as const)
+  FST_CORS_INVALID_OPTIONS: errors.CorsConfigError,
+  FST_CORS_INVALID_ROUTE_OPTIONS: errors.CorsRouteConfigError,
+  FST_CORS_INVALID_ORIGIN_RESULT: errors.CorsOriginResultError,
+  FST_CORS_INVALID_DELEGATOR_RESULT: errors.CorsDelegatorResultError,
+  FST_CORS_OPTIONS_ROUTE_CONFLICT: errors.CorsOptionsRouteConflictError
+})
 /** Codes of the warnings given at registration (docs/behaviour.md §2.5), through `process.emitWarning` and the logger. */
 corsPlugin.warningCodes = Object.freeze({
   FST_CORS_UNANCHORED_REGEXP: UNANCHORED_REGEXP,

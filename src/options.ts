@@ -16,6 +16,8 @@ export interface ResolvedOptions {
   readonly methods: readonly string[] | 'auto'
   readonly allowedHeaders: readonly string[] | null
   readonly exposedHeaders: readonly string[]
+  /** The three list headers' values, serialized once (docs/behaviour.md §2.2); null when not sent. */
+  readonly headerValues: { readonly methods: string | null, readonly allowedHeaders: string | null, readonly exposedHeaders: string | null }
   readonly credentials: boolean
   readonly maxAge: number | null
   readonly cacheControl: string | null
@@ -105,6 +107,7 @@ export function resolveOptions (raw: CorsOptions): Validation {
   refuseWildcardWithCredentials('methods', methods.items, credentials, issues)
 
   let allowedHeaders: string[] | null = null
+  let allowedHeadersHeader: string | null = null
   if (raw.allowedHeaders !== undefined) {
     const checked = checkHeaderNames(raw.allowedHeaders)
     for (const problem of checked.problems) issues.push({ path: 'allowedHeaders', message: problem })
@@ -114,6 +117,7 @@ export function resolveOptions (raw: CorsOptions): Validation {
     }
     refuseWildcardWithCredentials('allowedHeaders', checked.items, credentials, issues)
     allowedHeaders = checked.items
+    allowedHeadersHeader = checked.header
   } else if (credentials && origin.kind !== 'none') {
     warnings.push({
       code: REFLECTED_HEADERS_WITH_CREDENTIALS,
@@ -122,11 +126,13 @@ export function resolveOptions (raw: CorsOptions): Validation {
   }
 
   let exposedHeaders: string[] = []
+  let exposedHeadersHeader: string | null = null
   if (raw.exposedHeaders !== undefined) {
     const checked = checkHeaderNames(raw.exposedHeaders)
     for (const problem of checked.problems) issues.push({ path: 'exposedHeaders', message: problem })
     refuseWildcardWithCredentials('exposedHeaders', checked.items, credentials, issues)
     exposedHeaders = checked.items
+    if (checked.items.length > 0) exposedHeadersHeader = checked.header
   }
 
   const maxAge = raw.maxAge ?? null
@@ -148,6 +154,7 @@ export function resolveOptions (raw: CorsOptions): Validation {
       methods: auto ? 'auto' : methods.items,
       allowedHeaders,
       exposedHeaders,
+      headerValues: { methods: auto ? null : methods.header, allowedHeaders: allowedHeadersHeader, exposedHeaders: exposedHeadersHeader },
       credentials,
       maxAge,
       cacheControl,

@@ -1,4 +1,4 @@
-import { CorsConfigError, CORS_INVALID_DELEGATOR_RESULT, CORS_INVALID_OPTIONS, CORS_INVALID_ROUTE_OPTIONS } from './errors.js'
+import { CorsConfigError, CorsDelegatorResultError, CorsRouteConfigError, errorWithIssues } from './errors.js'
 import { resolveOptions, schemaIssues, type ResolvedOptions } from './options.js'
 import type { ConfigWarning, OriginRule } from './origin.js'
 import { SAFELISTED_METHODS } from './tokens.js'
@@ -53,10 +53,10 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     origin,
     varyOrigin,
     credentials: options.credentials,
-    exposeHeaders: options.exposedHeaders.length > 0 ? options.exposedHeaders.join(', ') : null,
-    allowMethods: methods === null ? null : methods.join(', '),
+    exposeHeaders: options.headerValues.exposedHeaders,
+    allowMethods: options.headerValues.methods,
     acceptedMethods: methods === null || methods.includes('*') ? null : new Set([...methods, ...SAFELISTED_METHODS]),
-    allowHeaders: allowHeaders === null ? null : allowHeaders.join(', '),
+    allowHeaders: options.headerValues.allowedHeaders,
     allowHeaderNames: allowHeaders === null ? null : new Set(allowHeaders.map((name) => name.toLowerCase())),
     preflightVary: preflightVary(varyOrigin, allowHeaders === null),
     maxAge: options.maxAge === null ? null : String(options.maxAge),
@@ -108,7 +108,7 @@ export interface CompiledOptions {
  * Schema check, then semantic checks on the options that passed it, so that one error
  * lists every problem (docs/behaviour.md §2.3).
  */
-function validate (known: readonly string[], raw: unknown, base: CorsOptions, code: string, where: string): CompiledOptions {
+function validate (known: readonly string[], raw: unknown, base: CorsOptions, Kind: typeof CorsConfigError, where: string): CompiledOptions {
   const issues = schemaIssues(raw, known)
   const wellFormed: Record<string, unknown> = { ...base }
   if (typeof raw === 'object' && raw !== null) {
@@ -118,13 +118,13 @@ function validate (known: readonly string[], raw: unknown, base: CorsOptions, co
   }
   const resolved = resolveOptions(wellFormed as CorsOptions)
   issues.push(...resolved.issues)
-  if (issues.length > 0) throw new CorsConfigError(code, where, issues)
+  if (issues.length > 0) throw errorWithIssues(Kind, where, issues)
   return { policy: compilePolicy(resolved.options), options: resolved.options, warnings: resolved.warnings }
 }
 
 /** Validates plugin options and compiles them; throws one error listing every problem. */
 export function compilePluginOptions (raw: unknown): CompiledOptions {
-  return validate(PLUGIN_KEYS, raw, {}, CORS_INVALID_OPTIONS, 'the fastify-corsica options')
+  return validate(PLUGIN_KEYS, raw, {}, CorsConfigError, 'the fastify-corsica options')
 }
 
 /**
@@ -133,7 +133,7 @@ export function compilePluginOptions (raw: unknown): CompiledOptions {
  * error for this request (500), never a crash.
  */
 export function compileDelegatedOptions (pluginRaw: CorsOptions, result: unknown, routeCors: RouteCorsOptions | undefined): Policy {
-  const base = validate(ROUTE_KEYS, result, pluginRaw, CORS_INVALID_DELEGATOR_RESULT, 'the options returned by the delegator')
+  const base = validate(ROUTE_KEYS, result, pluginRaw, CorsDelegatorResultError, 'the options returned by the delegator')
   if (routeCors === undefined) return varyingOnOrigin(base.policy)
   return varyingOnOrigin(compileRouteOptions({ ...pluginRaw, ...(result as RouteCorsOptions) }, routeCors, 'the route (over the delegator options)').policy)
 }
@@ -152,7 +152,7 @@ function varyingOnOrigin (policy: Policy): Policy {
  * route is added (docs/behaviour.md §2.3); the error names the route.
  */
 export function compileRouteOptions (pluginRaw: CorsOptions, routeRaw: unknown, route: string): CompiledOptions {
-  const compiled = validate(ROUTE_KEYS, routeRaw, pluginRaw, CORS_INVALID_ROUTE_OPTIONS, `config.cors of route ${route}`)
+  const compiled = validate(ROUTE_KEYS, routeRaw, pluginRaw, CorsRouteConfigError, `config.cors of route ${route}`)
   if ((routeRaw as RouteCorsOptions).origin === undefined) return compiled
   return { ...compiled, policy: Object.freeze({ ...compiled.policy, originSetBy: 'route' }) }
 }

@@ -70,7 +70,10 @@ function explainMethod (request: FastifyRequest, policy: Policy, method: string,
 /** GET, HEAD and POST always pass, as in browsers; `'*'` without credentials passes any method. */
 function acceptsMethod (policy: Policy, allowMethods: string, method: string): boolean {
   if (policy.acceptedMethods !== null) return policy.acceptedMethods.has(method)
-  return (allowMethods === '*' && !policy.credentials) || SAFELISTED_METHODS.has(method) || allowMethods.split(', ').includes(method)
+  // A list with '*' passes any method ('*' with credentials is refused at registration), or
+  // 'auto': the routed methods.
+  if (policy.allowMethods !== null) return true
+  return SAFELISTED_METHODS.has(method) || allowMethods.split(', ').includes(method)
 }
 
 /** The first requested header name an explicit allowedHeaders does not list, or null. */

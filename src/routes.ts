@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify'
-import { CorsConfigError, CORS_OPTIONS_ROUTE_CONFLICT, CORS_ROUTE_UNSEEN } from './errors.js'
+import { CorsOptionsRouteConflictError, CORS_ROUTE_UNSEEN, errorWithIssues, type ErrorWithIssues } from './errors.js'
 import type { Policy } from './policy.js'
 import type { Registration } from './registration.js'
 import type { AddedRoute, Registry, RouteRecord } from './registry.js'
@@ -35,8 +35,8 @@ export function recordIn (registry: Registry, config: Config, method: string): R
 }
 
 /** Tells a user whose own catch-all would take over the OPTIONS requests the plugin must answer. */
-export function optionsRouteConflict (url: string): CorsConfigError {
-  return new CorsConfigError(CORS_OPTIONS_ROUTE_CONFLICT, `route OPTIONS ${url}`, [{
+export function optionsRouteConflict (url: string): ErrorWithIssues {
+  return errorWithIssues(CorsOptionsRouteConflictError, `route OPTIONS ${url}`, [{
     path: 'preflight',
     message: `fastify-corsica answers preflights on OPTIONS ${url}, and another OPTIONS route was declared there; declare your catch-all without OPTIONS (e.g. method: ['GET', 'POST']), or register fastify-corsica with preflight: false and answer preflights yourself`
   }])

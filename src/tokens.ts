@@ -86,6 +86,19 @@ export function splitList (value: string | readonly string[]): string[] {
 export interface ListCheck {
   readonly items: string[]
   readonly problems: string[]
+  /**
+   * The header value, serialized as @fastify/cors does (docs/behaviour.md §2.2): a string option
+   * as given (method names normalized in place), an array joined with `', '`.
+   */
+  readonly header: string
+}
+
+function serialize (value: string | readonly string[], items: readonly string[], normalize: (item: string) => string): string {
+  if (typeof value !== 'string') return items.join(', ')
+  return value.split(',').map((segment) => {
+    const item = segment.trim()
+    return item === '' ? segment : segment.replace(item, normalize(item))
+  }).join(',')
 }
 
 /** Validates a header-name list; `'*'` is accepted here and judged against credentials later. */
@@ -95,7 +108,7 @@ export function checkHeaderNames (value: string | readonly string[]): ListCheck 
   for (const item of items) {
     if (!isToken(item)) problems.push(`${JSON.stringify(item)} is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~ only)`)
   }
-  return { items, problems }
+  return { items, problems, header: serialize(value, items, (item) => item) }
 }
 
 /**
@@ -112,10 +125,15 @@ export function checkMethods (value: string | readonly string[]): ListCheck {
     } else if (FORBIDDEN_METHODS.has(upper)) {
       problems.push(`${upper} can never be sent by a browser cross-origin (a forbidden method in the Fetch standard); remove it`)
     } else {
-      items.push(NORMALIZED_METHODS.has(upper) ? upper : item)
+      items.push(normalizeMethod(item))
     }
   }
-  return { items, problems }
+  return { items, problems, header: serialize(value, items, normalizeMethod) }
+}
+
+function normalizeMethod (method: string): string {
+  const upper = method.toUpperCase()
+  return NORMALIZED_METHODS.has(upper) ? upper : method
 }
 
 // What Node accepts in a header value; anything else would throw on every request.

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { CorsRequestError, CORS_INVALID_ORIGIN_RESULT } from './errors.js'
+import { CorsOriginResultError, type CorsConfigError } from './errors.js'
 import { compileStaticOrigin, NOT_ALLOWED, REFLECT_ORIGIN, type StaticRule } from './origin.js'
 import { checkStaticOrigin } from './generated/checks.js'
 import type { StaticOrigin } from './schema.js'
@@ -7,10 +7,11 @@ import type { StaticOrigin } from './schema.js'
 /** Which user function failed, for the error that says so. */
 export interface UserFunctionKind {
   readonly name: string
-  readonly code: string
+  /** The coded error its failures become. */
+  readonly Error: typeof CorsConfigError
 }
 
-export const ORIGIN_FUNCTION: UserFunctionKind = { name: 'origin function', code: CORS_INVALID_ORIGIN_RESULT }
+export const ORIGIN_FUNCTION: UserFunctionKind = { name: 'origin function', Error: CorsOriginResultError }
 
 /**
  * What a user function threw or rejected with, as an Error for Fastify's error handler (500).
@@ -19,7 +20,7 @@ export const ORIGIN_FUNCTION: UserFunctionKind = { name: 'origin function', code
 export function failure (reason: unknown, kind: UserFunctionKind): Error {
   if (reason instanceof Error) return reason
   const what = typeof reason === 'object' && reason !== null ? 'an object that is not an Error' : String(reason)
-  return new CorsRequestError(kind.code, `the ${kind.name} failed with ${what}; throw or reject with an Error`)
+  return new kind.Error(`the ${kind.name} failed with ${what}; throw or reject with an Error`)
 }
 
 function isThenable (value: unknown): value is PromiseLike<unknown> {
@@ -119,11 +120,11 @@ export function ruleForResult (value: unknown, credentials: boolean): StaticRule
   if (rule === undefined) {
     if (!checkStaticOrigin(value)) {
       const hint = value === undefined ? ' (a function that calls back must declare the callback as its second parameter)' : ''
-      throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, `the origin function resolved to ${typeof value === 'object' ? JSON.stringify(value) : String(value)}; it must resolve to a boolean, a string origin, a RegExp or an array of those${hint}`)
+      throw new CorsOriginResultError(`the origin function resolved to ${typeof value === 'object' ? JSON.stringify(value) : String(value)}; it must resolve to a boolean, a string origin, a RegExp or an array of those${hint}`)
     }
     const compiled = compileStaticOrigin(value as StaticOrigin, 'origin()')
     if (compiled.issues.length > 0) {
-      throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, `the origin function resolved to an invalid origin: ${compiled.issues.map((issue) => issue.message).join('; ')}`)
+      throw new CorsOriginResultError(`the origin function resolved to an invalid origin: ${compiled.issues.map((issue) => issue.message).join('; ')}`)
     }
     rule = compiled.rule
     if (typeof value === 'string') {
@@ -134,7 +135,7 @@ export function ruleForResult (value: unknown, credentials: boolean): StaticRule
     }
   }
   if (credentials && rule.kind === 'any') {
-    throw new CorsRequestError(CORS_INVALID_ORIGIN_RESULT, "the origin function resolved to '*' but credentials is true; browsers reject that pair. Resolve to true to reflect the origin instead")
+    throw new CorsOriginResultError("the origin function resolved to '*' but credentials is true; browsers reject that pair. Resolve to true to reflect the origin instead")
   }
   return rule
 }

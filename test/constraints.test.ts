@@ -53,7 +53,7 @@ test('versioned routes with the same answer keep it whole', async (t) => {
   t.equal(res.statusCode, 204)
   t.same(corsHeaders(res), {
     'access-control-allow-origin': '*',
-    'access-control-allow-methods': 'GET, PUT',
+    'access-control-allow-methods': 'GET,PUT',
     'access-control-allow-headers': 'X-A',
     'access-control-max-age': '600'
   })
@@ -122,7 +122,7 @@ test('an empty Host header matches no host-constrained route', async (t) => {
   t.equal(none.status, 204, 'no route serves it: the plugin policy')
   const api = await send('OPTIONS', '/x', { origin: APP, 'access-control-request-method': 'DELETE', host: 'api.local' })
   t.equal(api.status, 204, 'a RegExp host constraint')
-  t.same(corsOf(api), { vary: 'Origin, Access-Control-Request-Headers', 'access-control-allow-origin': APP, 'access-control-allow-methods': 'GET, DELETE' })
+  t.same(corsOf(api), { vary: 'Origin, Access-Control-Request-Headers', 'access-control-allow-origin': APP, 'access-control-allow-methods': 'GET,DELETE' })
   t.equal((await send('OPTIONS', '/x', { origin: APP, 'access-control-request-method': 'DELETE', host: 'admin.local' })).status, 403)
 })
 

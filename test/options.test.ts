@@ -1,4 +1,6 @@
 import { test } from 'tap'
+import Fastify from 'fastify'
+import corsPlugin from '../src/index.js'
 import { registrationError, warningsFor } from './helpers/app.js'
 
 function paths (error: { issues?: Array<{ path: string }> }): string[] {
@@ -8,7 +10,12 @@ function paths (error: { issues?: Array<{ path: string }> }): string[] {
 test("origin '*' with credentials is refused with a code and the fix", async (t) => {
   const error = await registrationError({ origin: '*', credentials: true })
   t.equal(error.code, 'FST_CORS_INVALID_OPTIONS')
-  t.equal(error.name, 'CorsConfigError')
+  // Made with @fastify/error, a TypeError as @fastify/cors throws for invalid options.
+  t.equal(error.name, 'FastifyError')
+  t.ok(error instanceof TypeError)
+  t.ok(error instanceof corsPlugin.errorCodes.FST_CORS_INVALID_OPTIONS)
+  t.ok(error instanceof corsPlugin.CorsConfigError)
+  t.equal((error as { statusCode?: number }).statusCode, 500)
   t.match(error.message, /origin: '\*' cannot be used with credentials: true/)
   t.match(error.message, /use origin: true/)
 })
@@ -185,4 +192,33 @@ test('an object shaped like a RegExp but not one is refused in an origin list', 
   const error = await registrationError({ origin: ['https://a.example', { source: 'a', flags: '' }] })
   t.equal(error.code, 'FST_CORS_INVALID_OPTIONS')
   t.same(error.issues, [{ path: 'origin[1]', message: 'is an object that is not a RegExp; list origin strings, wildcard patterns or RegExps' }])
+})
+
+test('every error is coded with @fastify/error: route options (also a CorsConfigError), a conflicting OPTIONS route, bad per-request results', async (t) => {
+  const { errorCodes } = corsPlugin
+  const route = Fastify()
+  await route.register(corsPlugin)
+  const thrown = (fn: () => unknown): Error & { code?: string } => {
+    try {
+      fn()
+    } catch (error) {
+      return error as Error
+    }
+    throw new Error('expected a throw')
+  }
+  const routeError = thrown(() => route.get('/x', { config: { cors: { maxAge: -1 } } }, async () => 'x'))
+  t.ok(routeError instanceof errorCodes.FST_CORS_INVALID_ROUTE_OPTIONS && routeError instanceof errorCodes.FST_CORS_INVALID_OPTIONS && routeError instanceof TypeError)
+  t.equal(routeError.code, 'FST_CORS_INVALID_ROUTE_OPTIONS')
+  const conflict = thrown(() => route.options('*', async () => 'mine'))
+  t.ok(conflict instanceof errorCodes.FST_CORS_OPTIONS_ROUTE_CONFLICT && !(conflict instanceof TypeError))
+  const bad = Fastify()
+  await bad.register(corsPlugin, { origin: async () => 42 })
+  bad.setErrorHandler((error, _request, reply) => { reply.send({ originResult: error instanceof errorCodes.FST_CORS_INVALID_ORIGIN_RESULT }) })
+  bad.get('/x', async () => 'x')
+  t.same((await bad.inject({ url: '/x', headers: { origin: 'https://a.example' } })).json(), { originResult: true })
+  const delegated = Fastify()
+  await delegated.register(corsPlugin, { delegator: async () => ({ maxAge: 'x' }) })
+  delegated.setErrorHandler((error, _request, reply) => { reply.send({ delegatorResult: error instanceof errorCodes.FST_CORS_INVALID_DELEGATOR_RESULT, issues: (error as { issues?: unknown[] }).issues?.length }) })
+  delegated.get('/x', async () => 'x')
+  t.same((await delegated.inject({ url: '/x', headers: { origin: 'https://a.example' } })).json(), { delegatorResult: true, issues: 1 })
 })

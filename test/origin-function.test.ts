@@ -23,7 +23,7 @@ test('an async origin function may resolve to a list', async (t) => {
   t.same(corsHeaders(res), {
     vary: 'Origin, Access-Control-Request-Headers',
     'access-control-allow-origin': 'https://x.apps.example',
-    'access-control-allow-methods': 'GET, HEAD, POST'
+    'access-control-allow-methods': 'GET,HEAD,POST'
   })
 })
 

@@ -16,7 +16,7 @@ test('the source entry is the plugin, with default and corsPlugin pointing at it
   t.equal(typeof corsPlugin, 'function')
   t.equal(corsPlugin.default, corsPlugin)
   t.equal(corsPlugin.corsPlugin, corsPlugin)
-  t.equal(corsPlugin.errorCodes.FST_CORS_INVALID_OPTIONS, 'FST_CORS_INVALID_OPTIONS')
+  t.equal(new corsPlugin.errorCodes.FST_CORS_INVALID_OPTIONS('x').code, 'FST_CORS_INVALID_OPTIONS')
 })
 
 test("require('fastify-corsica') returns the plugin itself", async (t) => {
@@ -32,7 +32,7 @@ test("import from 'fastify-corsica' gives the same plugin as default and named e
     import corsPlugin, { corsPlugin as named, errorCodes } from 'fastify-corsica'
     import { createRequire } from 'node:module'
     const required = createRequire(import.meta.url)('fastify-corsica')
-    console.log([typeof corsPlugin, corsPlugin === named, corsPlugin === required, errorCodes.FST_CORS_INVALID_OPTIONS].join(' '))
+    console.log([typeof corsPlugin, corsPlugin === named, corsPlugin === required, new errorCodes.FST_CORS_INVALID_OPTIONS('x').code].join(' '))
   `, 'module')
   t.equal(out, 'function true true FST_CORS_INVALID_OPTIONS')
 })

@@ -80,20 +80,23 @@ test('without allowedHeaders and without requested headers no Access-Control-All
   t.same(corsHeaders(res), {
     vary: 'Access-Control-Request-Headers',
     'access-control-allow-origin': '*',
-    'access-control-allow-methods': 'GET, HEAD, POST'
+    'access-control-allow-methods': 'GET,HEAD,POST'
   })
 })
 
-test('default methods are GET, HEAD, POST as in @fastify/cors 11', async (t) => {
+test('default methods are GET,HEAD,POST as in @fastify/cors 11, byte for byte', async (t) => {
   const app = await build({})
   const res = await preflight(app, '/items', PARTNER, 'POST')
-  t.equal(res.headers['access-control-allow-methods'], 'GET, HEAD, POST')
+  t.equal(res.headers['access-control-allow-methods'], 'GET,HEAD,POST')
 })
 
-test('methods given as a comma string are trimmed and well-known names upper-cased', async (t) => {
+test('methods given as a comma string are sent as written, well-known names upper-cased in place; an array is joined with ", "', async (t) => {
   const app = await build({ methods: ' get , put,PROPFIND ,' })
   const res = await preflight(app, '/items', PARTNER, 'PUT')
-  t.equal(res.headers['access-control-allow-methods'], 'GET, PUT, PROPFIND')
+  t.equal(res.statusCode, 204)
+  t.equal(res.headers['access-control-allow-methods'], ' GET , PUT,PROPFIND ,')
+  const listed = await build({ methods: ['get', 'PUT', 'propfind'] })
+  t.equal((await preflight(listed, '/items', PARTNER, 'PUT')).headers['access-control-allow-methods'], 'GET, PUT, propfind')
 })
 
 test('a requested method is accepted only when it is one of methods or safelisted, compared exactly', async (t) => {
@@ -159,7 +162,7 @@ test('preflightContinue passes the preflight on, with its headers, to the route 
   t.equal(own.statusCode, 200)
   t.equal(own.body, 'own handler')
   t.equal(own.headers['access-control-allow-origin'], PARTNER)
-  t.equal(own.headers['access-control-allow-methods'], 'GET, HEAD, POST')
+  t.equal(own.headers['access-control-allow-methods'], 'GET,HEAD,POST')
   const catchAll = await preflight(app, '/items', PARTNER, 'GET')
   t.equal(catchAll.statusCode, 204, 'without an own route, the OPTIONS route answers with optionsSuccessStatus')
   t.equal(catchAll.headers['content-length'], '0')
@@ -245,4 +248,21 @@ test('logLevel applies to the OPTIONS route', async (t) => {
   await app.register(corsPlugin, { logLevel: 'silent' })
   await app.ready()
   t.same(levels, ['silent'])
+})
+
+test("'*' anywhere in a methods list allows any method (without credentials), sent as written", async (t) => {
+  for (const methods of [['GET', '*'], 'GET, *']) {
+    const app = await build({ methods })
+    const res = await preflight(app, '/items/1', PARTNER, 'PUT')
+    t.equal(res.statusCode, 204, JSON.stringify(methods))
+    t.equal(res.headers['access-control-allow-methods'], 'GET, *')
+  }
+})
+
+test('with origin: false an OPTIONS that is not a preflight is a 404, as with @fastify/cors (CORS is off)', async (t) => {
+  const app = await build({ origin: false })
+  const res = await app.inject({ method: 'OPTIONS', url: '/items', headers: { origin: PARTNER } })
+  t.equal(res.statusCode, 404)
+  const strict = await build({ origin: [PARTNER] })
+  t.equal((await strict.inject({ method: 'OPTIONS', url: '/items', headers: { origin: PARTNER } })).statusCode, 400)
 })

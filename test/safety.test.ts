@@ -107,7 +107,7 @@ test('bug 4: empty elements of Access-Control-Request-Headers are ignored, the p
     t.same(corsOf(res), {
       vary: 'Origin, Access-Control-Request-Headers',
       'access-control-allow-origin': TRUSTED,
-      'access-control-allow-methods': 'GET, PUT',
+      'access-control-allow-methods': 'GET,PUT',
       'access-control-allow-headers': allowed
     }, requested)
   }
