@@ -11,7 +11,7 @@ const EXPECTED: Record<string, { outcome: 'allowed' | 'blocked', shows: RegExp }
   'preflighted-put': { outcome: 'allowed', shows: /200 \{"updated":"42"\}\nx-request-id: demo-123/ },
   'denied-origin': { outcome: 'blocked', shows: /Server: fastify-corsica refused CORS headers for http:\/\/127\.0\.0\.1:\d+ on \/api\/items: the origin is not allowed/ },
   'cors-false': { outcome: 'blocked', shows: /Server: fastify-corsica refused the preflight from http:\/\/localhost:\d+ to \/api\/internal\/1: CORS is disabled for this route/ },
-  override: { outcome: 'blocked', shows: /Server: fastify-corsica refused CORS headers for http:\/\/localhost:\d+ on \/api\/partner-report: the origin is not allowed; add .* to origin \(or to this route's config\.cors\.origin\)/ }
+  override: { outcome: 'blocked', shows: /Server: fastify-corsica refused CORS headers for http:\/\/localhost:\d+ on \/api\/partner-report: the origin is not allowed; add .* to this route's config\.cors\.origin \(it overrides the plugin's origin\)/ }
 }
 
 let browser: Browser
