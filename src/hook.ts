@@ -3,6 +3,7 @@ import { applyActual } from './actual.js'
 import { explain, explaining, REFUSED_UNKNOWN_ROUTE } from './explain.js'
 import { CORS_ROUTE_UNSEEN } from './errors.js'
 import { answer, combineAcceptances, isPreflight, judgePreflight, refuse, type Acceptance, type Verdict } from './preflight.js'
+import type { Policy } from './policy.js'
 import type { Registration, Target } from './registration.js'
 import type { RouteRecord } from './registry.js'
 import { resolvePolicy, staticRule } from './resolve.js'
@@ -151,7 +152,15 @@ function methodsRoutedOn (registration: Registration, request: FastifyRequest): 
   return methods.join(', ')
 }
 
-/** The hooks a registration adds: preflights always in `onRequest`, actual requests in the configured `hook` (docs/behaviour.md §4.3). */
+/** True for an OPTIONS request that landed on the plugin's own `OPTIONS *` route. */
+function onOwnOptionsRoute (registration: Registration, request: FastifyRequest): boolean {
+  return request.raw.method === 'OPTIONS' && recordIn(registration.registry, routeConfigOf(request), 'OPTIONS')?.isCatchAll === true
+}
+
+/**
+ * The hooks a registration adds: preflights, and OPTIONS requests its own `OPTIONS *` route
+ * answers, always in `onRequest`; actual requests in the configured `hook` (docs/behaviour.md §4.3).
+ */
 export function buildHooks (registration: Registration): Array<[CorsHook, RequestHook | PayloadHook]> {
   const answers = registration.answersPreflights
   if (registration.hook === 'onRequest') {
@@ -164,12 +173,14 @@ export function buildHooks (registration: Registration): Array<[CorsHook, Reques
   if (answers) {
     hooks.push(['onRequest', function corsicaPreflight (request: FastifyRequest, reply: FastifyReply, done: Done): void {
       if (isPreflight(request)) preflight(registration, request, reply, done)
+      else if (onOwnOptionsRoute(registration, request)) actualRequest(registration, request, reply, undefined, done)
       else done()
     }])
   }
-  // A preflight this registration answers was settled in onRequest; later hooks leave it alone.
+  // A preflight this registration answers, or an OPTIONS its own route answers, was settled in
+  // onRequest (the route's 400 is a string, which preSerialization never sees); later hooks leave it alone.
   const actual: PayloadHook = (request, reply, payload, done) => {
-    if (answers && isPreflight(request)) done(null, payload)
+    if (answers && (isPreflight(request) || onOwnOptionsRoute(registration, request))) done(null, payload)
     else actualRequest(registration, request, reply, payload, done)
   }
   if (registration.hook === 'preValidation' || registration.hook === 'preHandler') {
@@ -194,13 +205,26 @@ export function buildOptionsHandler (registration: Registration): OptionsHandler
       reply.header('content-length', '0').send()
       return
     }
-    // With origin: false CORS is off, so a malformed preflight is no business of the plugin's: 404, as @fastify/cors.
-    const strict = registration.policy.strictPreflight && registration.policy.enabled
-    if (explaining(request)) {
-      explain(request, 'malformed', `OPTIONS ${request.url}: it is not a preflight (a preflight has both Origin and Access-Control-Request-Method) and no OPTIONS route of yours handles it`,
-        strict ? 'send both headers, declare an OPTIONS route for the path, or set strictPreflight: false to answer 404 instead of 400' : 'declare an OPTIONS route for the path if it should be answered')
+    if (registration.delegation === null) {
+      notAPreflight(registration.policy, request, reply)
+      return
     }
-    if (strict) reply.code(400).type('text/plain; charset=utf-8').send(INVALID_PREFLIGHT)
-    else reply.callNotFound()
+    // strictPreflight may come from the delegator: ask it for this request (a rare request).
+    resolvePolicy(registration, registration.policy, undefined, request, (error, policy) => {
+      if (error !== null) reply.send(error)
+      else notAPreflight(policy as NonNullable<typeof policy>, request, reply)
+    })
   }
+}
+
+/** An OPTIONS request that is not a preflight, on the plugin's own `OPTIONS *` route (docs/behaviour.md §3.7). */
+function notAPreflight (policy: Policy, request: FastifyRequest, reply: FastifyReply): void {
+  // With origin: false CORS is off, so a malformed preflight is no business of the plugin's: 404, as @fastify/cors.
+  const strict = policy.strictPreflight && policy.enabled
+  if (explaining(request)) {
+    explain(request, 'malformed', `OPTIONS ${request.url}: it is not a preflight (a preflight has both Origin and Access-Control-Request-Method) and no OPTIONS route of yours handles it`,
+      strict ? 'send both headers, declare an OPTIONS route for the path, or set strictPreflight: false to answer 404 instead of 400' : 'declare an OPTIONS route for the path if it should be answered')
+  }
+  if (strict) reply.code(400).type('text/plain; charset=utf-8').send(INVALID_PREFLIGHT)
+  else reply.callNotFound()
 }

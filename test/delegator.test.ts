@@ -140,3 +140,15 @@ test('a delegator may return an origin function', async (t) => {
   t.equal((await app.inject({ url: '/items', headers: { origin: PARTNER } })).headers['access-control-allow-origin'], PARTNER)
   t.equal((await app.inject({ url: '/items', headers: { origin: EVIL } })).headers['access-control-allow-origin'], undefined)
 })
+
+test('an OPTIONS that is not a preflight follows the strictPreflight the delegator returns; a failure there is a 500', async (t) => {
+  const lenient = await build({ delegator: async () => ({ origin: ['https://a.example'], strictPreflight: false }) })
+  t.equal((await lenient.inject({ method: 'OPTIONS', url: '/items', headers: { origin: 'https://a.example' } })).statusCode, 404)
+  const strict = await build({ delegator: async () => ({ origin: ['https://a.example'] }) })
+  t.equal((await strict.inject({ method: 'OPTIONS', url: '/items', headers: { origin: 'https://a.example' } })).statusCode, 400)
+  let calls = 0
+  const flaky = await build({ delegator: async () => { calls++; if (calls % 2 === 0) throw new Error('store down'); return { origin: ['https://a.example'] } } })
+  const res = await flaky.inject({ method: 'OPTIONS', url: '/items', headers: { origin: 'https://a.example' } })
+  t.equal(res.statusCode, 500)
+  t.match(res.json(), { message: 'store down' })
+})
