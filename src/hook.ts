@@ -38,7 +38,7 @@ function actualRequest (registration: Registration, request: FastifyRequest, rep
     return
   }
   const policy = landed === undefined ? unseenRoutePolicy(registration, config) : landed.policy
-  const rule = staticRule(registration, policy)
+  const rule = staticRule(policy)
   if (rule !== null) {
     applyActual(policy, rule, request, reply)
     done(null, payload)
@@ -72,7 +72,7 @@ function preflight (registration: Registration, request: FastifyRequest, reply: 
     return
   }
   const targets = served.kind === 'none' ? registration.targets : served.records
-  const rule = targets.length === 1 ? staticRule(targets[0].owner, targets[0].policy) : null
+  const rule = targets.length === 1 ? staticRule(targets[0].policy) : null
   if (rule !== null) {
     finishPreflight(registration, request, reply, done, judgeStatic(targets[0], rule, request))
     return
@@ -105,13 +105,15 @@ function judgeTargets (targets: readonly Target[], request: FastifyRequest, meth
     judgeTarget(targets[0], request, then)
     return
   }
+  // Policies as they are now: a reconfiguration while a delegator is awaited must not mix two (§8).
+  const fixed = targets.map((target): Target => ({ owner: target.owner, policy: target.policy, routeCors: target.routeCors, entry: target.entry }))
   const accepted: Acceptance[] = []
   const next = (index: number): void => {
-    if (index === targets.length) {
+    if (index === fixed.length) {
       then(null, combineAcceptances(accepted, method))
       return
     }
-    judgeTarget(targets[index], request, (error, verdict) => {
+    judgeTarget(fixed[index], request, (error, verdict) => {
       if (error !== null) then(error)
       else if ((verdict as Verdict).refused !== null) then(null, verdict)
       else {
@@ -125,7 +127,7 @@ function judgeTargets (targets: readonly Target[], request: FastifyRequest, meth
 
 /** Judges the preflight by one route's policy, under the registration that owns the route. */
 function judgeTarget (target: Target, request: FastifyRequest, then: (error: Error | null, verdict?: Verdict) => void): void {
-  const rule = staticRule(target.owner, target.policy)
+  const rule = staticRule(target.policy)
   if (rule !== null) {
     then(null, judgeStatic(target, rule, request))
     return
@@ -205,12 +207,13 @@ export function buildOptionsHandler (registration: Registration): OptionsHandler
       reply.header('content-length', '0').send()
       return
     }
-    if (registration.delegation === null) {
-      notAPreflight(registration.policy, request, reply)
+    const current = registration.policy
+    if (current.delegation === null) {
+      notAPreflight(current, request, reply)
       return
     }
     // strictPreflight may come from the delegator: ask it for this request (a rare request).
-    resolvePolicy(registration, registration.policy, undefined, request, (error, policy) => {
+    resolvePolicy(registration, current, undefined, request, (error, policy) => {
       if (error !== null) reply.send(error)
       else notAPreflight(policy as NonNullable<typeof policy>, request, reply)
     })

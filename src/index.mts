@@ -2,7 +2,7 @@
 import corsPlugin from './index.js'
 
 export default corsPlugin
-export const { CorsConfigError, errorCodes, warningCodes } = corsPlugin
+export const { CorsConfigError, errorCodes, warningCodes, createCorsHandle } = corsPlugin
 export { corsPlugin }
 export type {
   CorsOptions,
@@ -15,3 +15,4 @@ export type {
   CorsHook
 } from './schema.js'
 export type { ConfigIssue } from './errors.js'
+export type { CorsHandle } from './handle.js'

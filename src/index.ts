@@ -22,6 +22,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import * as errors from './errors.js'
+import { bindHandle, createCorsHandle, type CorsHandle } from './handle.js'
 import { buildHooks, buildOptionsHandler } from './hook.js'
 import { MAX_AGE_ABOVE_CAP } from './options.js'
 import { UNANCHORED_REGEXP } from './origin.js'
@@ -64,6 +65,10 @@ async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions
   const raw: schema.CorsOptions = typeof options === 'function' ? { delegator: options } : isPlainObject(options) ? { ...options } : options
   const compiled = compilePluginOptions(raw)
   const registration = new Registration(fastify, registryFor(fastify), raw, compiled)
+  if (raw.handle !== undefined) {
+    const problem = bindHandle(raw.handle, registration)
+    if (problem !== null) throw errors.errorWithIssues(errors.CorsConfigError, 'the fastify-corsica options', [{ path: 'handle', message: problem }])
+  }
   // Warnings are given once, at registration, never per request (docs/behaviour.md §2.5).
   for (const warning of compiled.warnings) registration.warnConfig(warning, '')
   fastify.addHook('onRoute', buildOnRoute(registration))
@@ -81,6 +86,7 @@ fp(corsPlugin, { fastify: '5.x', name: 'fastify-corsica' })
 corsPlugin.corsPlugin = corsPlugin
 corsPlugin.default = corsPlugin
 corsPlugin.CorsConfigError = errors.CorsConfigError
+corsPlugin.createCorsHandle = createCorsHandle
 /** The plugin's coded errors, made with @fastify/error: `error instanceof errorCodes.FST_CORS_INVALID_OPTIONS` (docs/behaviour.md §1.3). */
 corsPlugin.errorCodes = Object.freeze({
   FST_CORS_INVALID_OPTIONS: errors.CorsConfigError,
@@ -109,6 +115,7 @@ declare namespace corsPlugin {
   export type DelegatorCallback = schema.DelegatorCallback
   export type CorsHook = schema.CorsHook
   export type ConfigIssue = errors.ConfigIssue
+  export type { CorsHandle }
 }
 
 export = corsPlugin

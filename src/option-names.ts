@@ -17,7 +17,7 @@ export const ROUTE_KEYS = [
 ] as const
 
 /** Every plugin option: the route options and the registration settings. */
-export const PLUGIN_KEYS = [...ROUTE_KEYS, 'preflight', 'hideOptionsRoute', 'logLevel', 'hook', 'delegator'] as const
+export const PLUGIN_KEYS = [...ROUTE_KEYS, 'preflight', 'hideOptionsRoute', 'logLevel', 'hook', 'delegator', 'handle'] as const
 
 /** What each option accepts, in words, for error messages. */
 export const EXPECTED: Readonly<Record<typeof PLUGIN_KEYS[number], string>> = {
@@ -38,5 +38,6 @@ export const EXPECTED: Readonly<Record<typeof PLUGIN_KEYS[number], string>> = {
   hideOptionsRoute: 'true or false',
   logLevel: `one of ${LOG_LEVELS.map((level) => `'${level}'`).join(', ')}`,
   hook: `one of ${HOOKS.map((hook) => `'${hook}'`).join(', ')}`,
-  delegator: '(request, callback) => void, async (request) => options, or (request) => options'
+  delegator: '(request, callback) => void, async (request) => options, or (request) => options',
+  handle: 'a handle made by createCorsHandle(), to reconfigure this registration at runtime'
 }

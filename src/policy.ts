@@ -1,5 +1,6 @@
 import { CorsConfigError, CorsDelegatorResultError, CorsRouteConfigError, errorWithIssues } from './errors.js'
 import { resolveOptions, schemaIssues, type ResolvedOptions } from './options.js'
+import type { Delegation } from './delegator.js'
 import type { ConfigWarning, OriginRule } from './origin.js'
 import { SAFELISTED_METHODS } from './tokens.js'
 import { PLUGIN_KEYS, ROUTE_KEYS } from './option-names.js'
@@ -35,6 +36,11 @@ export interface Policy {
   readonly preflightContinue: boolean
   readonly strictPreflight: boolean
   readonly successStatus: number
+  /**
+   * The delegator of the registration the policy was compiled for, or null: a policy carries
+   * it so a request decided under one configuration stays under it (docs/behaviour.md §8).
+   */
+  readonly delegation: Delegation | null
 }
 
 function preflightVary (varyOrigin: boolean, reflectHeaders: boolean): string | null {
@@ -63,7 +69,8 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     cacheControl: options.cacheControl,
     preflightContinue: options.preflightContinue,
     strictPreflight: options.strictPreflight,
-    successStatus: options.optionsSuccessStatus
+    successStatus: options.optionsSuccessStatus,
+    delegation: null
   })
 }
 
@@ -144,7 +151,7 @@ export function compileDelegatedOptions (pluginRaw: CorsOptions, result: unknown
  */
 function varyingOnOrigin (policy: Policy): Policy {
   const originSetBy = policy.originSetBy === 'route' ? 'route' : 'delegator'
-  return Object.freeze({ ...policy, originSetBy, varyOrigin: true, preflightVary: preflightVary(true, policy.allowHeaders === null) })
+  return Object.freeze({ ...policy, originSetBy, varyOrigin: true, preflightVary: preflightVary(true, policy.allowHeaders === null), delegation: null })
 }
 
 /**

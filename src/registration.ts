@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { Delegation } from './delegator.js'
-import { compileRouteOptions, disabledPolicy, type CompiledOptions, type Policy } from './policy.js'
+import { CorsConfigError, errorWithIssues, type ConfigIssue, type ErrorWithIssues } from './errors.js'
+import { DEFAULTS } from './options.js'
+import { compilePluginOptions, compileRouteOptions, disabledPolicy, type CompiledOptions, type Policy } from './policy.js'
 import type { ConfigWarning } from './origin.js'
 import type { Registry, UrlEntry } from './registry.js'
 import type { CorsHook, CorsOptions, RouteCorsOptions } from './schema.js'
@@ -16,39 +18,114 @@ export interface Target {
 }
 
 /**
+ * What a registration compiled from one set of options: its plugin policy, the policy of a
+ * `cors: false` route, and the caches of route policies built under it (docs/behaviour.md §8).
+ */
+interface Generation {
+  readonly raw: CorsOptions
+  /** The options with defaults applied, frozen, for `options` (docs/behaviour.md §8). */
+  readonly view: Readonly<CorsOptions>
+  readonly policy: Policy
+  readonly disabled: Policy
+  readonly targets: readonly Target[]
+  readonly pluginWarnings: ReadonlySet<string>
+  // The HEAD route Fastify adds for a GET shares its config object: compile and warn once.
+  readonly routePolicies: WeakMap<object, Policy>
+  // Routes declared with equal options (the same literal on many routes) share one compiled policy.
+  readonly compiledBySpelling: Map<string, CompiledOptions>
+  // Routes the plugin never saw (declared before it loaded), compiled at their first request.
+  readonly unseen: WeakMap<object, Policy>
+}
+
+/** Options a running registration cannot change: they decide which hooks and routes it added. */
+const FIXED_SETTINGS = ['hook', 'preflight', 'hideOptionsRoute', 'logLevel'] as const
+
+/**
  * One `register(corsPlugin, options)`: its settings (which hook, whether it answers
  * preflights), its compiled plugin policy, and the policies of the routes it compiles.
+ * `reconfigure` replaces the options at runtime (docs/behaviour.md §8).
  */
 export class Registration {
-  readonly policy: Policy
   readonly hook: CorsHook
   /** The `preflight` option: whether this registration answers preflights at all. */
   readonly answersPreflights: boolean
-  readonly delegation: Delegation | null
-  /** Judge preflights for paths no route serves: this registration's policy (docs/behaviour.md §3.8). */
-  readonly targets: readonly Target[]
-  private readonly disabled: Policy
+  private generation: Generation
   private readonly warned = new Set<string>()
-  private readonly pluginWarnings: ReadonlySet<string>
-  // The HEAD route Fastify adds for a GET shares its config object: compile and warn once.
-  private readonly routePolicies = new WeakMap<object, Policy>()
-  // Routes declared with equal options (the same literal on many routes) share one compiled policy.
-  private readonly compiledBySpelling = new Map<string, CompiledOptions>()
 
   constructor (
     readonly instance: FastifyInstance,
     readonly registry: Registry,
-    private readonly raw: CorsOptions,
+    raw: CorsOptions,
     compiled: CompiledOptions
   ) {
-    this.policy = compiled.policy
     this.hook = compiled.options.hook
     this.answersPreflights = compiled.options.preflight
-    this.delegation = raw.delegator === undefined ? null : new Delegation(raw.delegator, instance, raw)
-    this.disabled = disabledPolicy(compiled.policy)
-    this.pluginWarnings = new Set(compiled.warnings.map((warning) => `${warning.code} ${warning.message}`))
-    this.targets = [{ owner: this, policy: this.policy, routeCors: undefined, entry: null }]
+    this.generation = this.generationOf(raw, compiled)
     registry.registrations.push(this)
+  }
+
+  /** The plugin policy now in force. */
+  get policy (): Policy {
+    return this.generation.policy
+  }
+
+  /** Judge preflights for paths no route serves: this registration's policy (docs/behaviour.md §3.8). */
+  get targets (): readonly Target[] {
+    return this.generation.targets
+  }
+
+  /** The options now in force, defaults applied (a frozen copy). */
+  get options (): Readonly<CorsOptions> {
+    return this.generation.view
+  }
+
+  private generationOf (raw: CorsOptions, compiled: CompiledOptions): Generation {
+    const delegation = raw.delegator === undefined ? null : new Delegation(raw.delegator, this.instance, raw)
+    const policy = Object.freeze({ ...compiled.policy, delegation })
+    return {
+      raw,
+      view: deepFreeze(effectiveOptions(raw)),
+      policy,
+      disabled: disabledPolicy(policy),
+      targets: [{ owner: this, policy, routeCors: undefined, entry: null }],
+      pluginWarnings: new Set(compiled.warnings.map((warning) => `${warning.code} ${warning.message}`)),
+      routePolicies: new WeakMap(),
+      compiledBySpelling: new Map(),
+      unseen: new WeakMap()
+    }
+  }
+
+  /**
+   * Replaces this registration's options (docs/behaviour.md §8): validated like registration
+   * options (one coded error listing every problem), then the plugin policy and every route's
+   * policy are compiled; only when all of that succeeded are they swapped in, in one
+   * synchronous step. On any problem it throws and the running policy stays as it was.
+   */
+  reconfigure (options: unknown): void {
+    const raw: CorsOptions = isPlainObject(options) ? { ...(options as CorsOptions) } : options as CorsOptions
+    const current = this.generation.raw
+    const issues: ConfigIssue[] = []
+    if (isPlainObject(raw)) {
+      for (const key of FIXED_SETTINGS) {
+        const now = current[key] ?? (DEFAULTS as Record<string, unknown>)[key]
+        if (raw[key] === undefined) {
+          (raw as Record<string, unknown>)[key] = current[key]
+        } else if (raw[key] !== now) {
+          issues.push({ path: key, message: `cannot change at runtime (it decides which hooks and routes the plugin added); it is ${now === undefined ? 'not set' : JSON.stringify(now)}` })
+        }
+      }
+      if (raw.handle !== undefined && raw.handle !== current.handle) issues.push({ path: 'handle', message: 'cannot change at runtime; leave it out, or pass the same handle' })
+      raw.handle = current.handle
+    }
+    const compiled = compileCheckingFixed(raw, issues)
+    const next = this.generationOf(raw, compiled)
+    // Every route this registration owns, compiled under the new options before anything changes.
+    const records = this.registry.recordsOf(this)
+    const policies = records.map((record) => this.routePolicyIn(next, record.routeCors, () => `${record.methods.join(',')} ${record.entry.url}`, false))
+    this.generation = next
+    records.forEach((record, index) => { record.policy = policies[index] })
+    this.registry.served.clear()
+    for (const warning of compiled.warnings) this.warnConfig(warning, '')
   }
 
   /**
@@ -75,25 +152,73 @@ export class Registration {
    * naming the route (`routeName`, built only then) when the options are invalid (docs/behaviour.md §2.3).
    */
   routePolicy (routeCors: unknown, routeName: () => string): Policy {
-    if (routeCors === undefined) return this.policy
-    if (routeCors === false) return this.disabled
+    return this.routePolicyIn(this.generation, routeCors, routeName, true)
+  }
+
+  /** Policies of routes declared before the plugin loaded, compiled at their first request (§3.10). */
+  get unseenPolicies (): WeakMap<object, Policy> {
+    return this.generation.unseen
+  }
+
+  private routePolicyIn (generation: Generation, routeCors: unknown, routeName: () => string, warnAbout: boolean): Policy {
+    if (routeCors === undefined) return generation.policy
+    if (routeCors === false) return generation.disabled
     const key = typeof routeCors === 'object' && routeCors !== null ? routeCors : null
-    const known = key === null ? undefined : this.routePolicies.get(key)
+    const known = key === null ? undefined : generation.routePolicies.get(key)
     if (known !== undefined) return known
     const route = routeName()
     const spelling = spellingOf(routeCors)
-    let result = spelling === null ? undefined : this.compiledBySpelling.get(spelling)
+    let result = spelling === null ? undefined : generation.compiledBySpelling.get(spelling)
     if (result === undefined) {
-      result = compileRouteOptions(this.raw, routeCors, route)
-      if (spelling !== null) this.compiledBySpelling.set(spelling, result)
+      result = compileRouteOptions(generation.raw, routeCors, route)
+      if (spelling !== null) generation.compiledBySpelling.set(spelling, result)
     }
     // What the route inherits from the plugin options was warned about at registration.
-    for (const warning of result.warnings) {
-      if (!this.pluginWarnings.has(`${warning.code} ${warning.message}`)) this.warnConfig(warning, `route ${route}: `)
+    if (warnAbout) {
+      for (const warning of result.warnings) {
+        if (!generation.pluginWarnings.has(`${warning.code} ${warning.message}`)) this.warnConfig(warning, `route ${route}: `)
+      }
     }
-    if (key !== null) this.routePolicies.set(key, result.policy)
-    return result.policy
+    const policy = Object.freeze({ ...result.policy, delegation: generation.policy.delegation })
+    if (key !== null) generation.routePolicies.set(key, policy)
+    return policy
   }
+}
+
+/** Plugin options validated and compiled, with `issues` found before (fixed settings) in the same error. */
+function compileCheckingFixed (raw: CorsOptions, issues: ConfigIssue[]): CompiledOptions {
+  try {
+    const compiled = compilePluginOptions(raw)
+    if (issues.length > 0) throw errorWithIssues(CorsConfigError, 'the fastify-corsica options', issues)
+    return compiled
+  } catch (error) {
+    if (issues.length === 0 || !(error instanceof CorsConfigError) || (error as ErrorWithIssues).issues === undefined) throw error
+    const all = [...issues, ...(error as ErrorWithIssues).issues.filter((issue) => !issues.some((fixed) => fixed.path === issue.path))]
+    throw errorWithIssues(CorsConfigError, 'the fastify-corsica options', all)
+  }
+}
+
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** The options with the defaults of @fastify/cors applied, copied (arrays and plain objects). */
+function effectiveOptions (raw: CorsOptions): CorsOptions {
+  // RegExps, functions and handles are the user's own objects: shared, never copied or frozen.
+  const copy = (value: unknown): unknown => Array.isArray(value) ? value.map(copy) : isPlainObject(value) ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, copy(inner)])) : value
+  const withDefaults: Record<string, unknown> = { ...DEFAULTS }
+  for (const [key, value] of Object.entries(raw)) if (value !== undefined) withDefaults[key] = copy(value)
+  return withDefaults as CorsOptions
+}
+
+function deepFreeze<T> (value: T): T {
+  if (Array.isArray(value) || isPlainObject(value)) {
+    for (const inner of Object.values(value as object)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
 }
 
 /**

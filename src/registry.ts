@@ -131,6 +131,15 @@ export class Registry {
     return record
   }
 
+  /** The records a registration owns, its own `OPTIONS *` route's included. */
+  recordsOf (owner: Registration): RouteRecord[] {
+    const records: RouteRecord[] = []
+    for (const entry of this.byUrl.values()) {
+      for (const record of entry.routes) if (record.owner === owner) records.push(record)
+    }
+    return records
+  }
+
   /**
    * A registration nested in the owner of `record` saw these of its routes after it: they are
    * the nested one's now, with the policy it compiled (docs/behaviour.md §4.1).

@@ -9,9 +9,9 @@ import { callUserFunction, ORIGIN_FUNCTION, ruleForResult } from './user-functio
 export type Resolved = (error: Error | null, policy?: Policy, rule?: StaticRule) => void
 
 /** The origin rule when deciding under `policy` needs no user function (no delegator, no origin function), else null. */
-export function staticRule (owner: Registration, policy: Policy): StaticRule | null {
+export function staticRule (policy: Policy): StaticRule | null {
   const origin = policy.origin
-  return origin.kind === 'dynamic' || (owner.delegation !== null && policy.enabled) ? null : origin
+  return origin.kind === 'dynamic' || (policy.delegation !== null && policy.enabled) ? null : origin
 }
 
 /**
@@ -20,8 +20,8 @@ export function staticRule (owner: Registration, policy: Policy): StaticRule | n
  * delegated), then an origin function. Errors go to `then` for Fastify's error handler.
  */
 export function resolvePolicy (owner: Registration, policy: Policy, routeCors: RouteCorsOptions | false | undefined, request: FastifyRequest, then: Resolved): void {
-  if (owner.delegation !== null && policy.enabled) {
-    owner.delegation.resolve(request, routeCors as RouteCorsOptions | undefined, (error, delegated) => {
+  if (policy.delegation !== null && policy.enabled) {
+    policy.delegation.resolve(request, routeCors as RouteCorsOptions | undefined, (error, delegated) => {
       if (error !== null) then(error)
       else resolveOrigin(owner, delegated as Policy, request, then)
     })

@@ -124,9 +124,6 @@ export function addOptionsRoute (registration: Registration, options: { hide: bo
   })
 }
 
-// Routes the plugin never saw (declared before it loaded), compiled at their first request.
-const unseenPolicies = new WeakMap<object, Policy>()
-
 /**
  * The policy of a route this registration's hook runs on but whose `onRoute` it never saw
  * (declared before `await app.register(corsPlugin)`): the plugin's own policy, or its
@@ -136,6 +133,7 @@ const unseenPolicies = new WeakMap<object, Policy>()
 export function unseenRoutePolicy (registration: Registration, config: Config): Policy {
   const routeCors = config.cors
   if (routeCors === undefined) return registration.policy
+  const unseenPolicies = registration.unseenPolicies
   let policy = unseenPolicies.get(config)
   if (policy !== undefined) return policy
   const route = `${String(config.method)} ${String(config.url)}`

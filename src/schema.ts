@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { CorsHandle } from './handle.js'
 import { HOOKS, LOG_LEVELS, type CorsHook } from './option-names.js'
 
 // TypeBox has no kind for RegExp instances. Rather than register one in TypeBox's global
@@ -65,7 +66,8 @@ export const CorsOptionsSchema = Type.Object({
   hideOptionsRoute: Type.Optional(Type.Boolean()),
   logLevel: Type.Optional(LogLevelSchema),
   hook: Type.Optional(HookSchema),
-  delegator: Type.Optional(FunctionOf<CorsDelegator>())
+  delegator: Type.Optional(FunctionOf<CorsDelegator>()),
+  handle: Type.Optional(Type.Unsafe<CorsHandle>(Type.Object({ reconfigure: Type.Function([], Type.Unknown()) })))
 }, { additionalProperties: false })
 
 /** Options for one route, in `config.cors` (an interface, so type errors name it). */

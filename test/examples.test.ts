@@ -49,3 +49,12 @@ test('the demo takes a free port when the one asked for is taken, says so, and s
   const favicon = await fetch(new URL('/favicon.ico', page.replace('localhost', '127.0.0.1')))
   t.equal(favicon.status, 204)
 })
+
+test('examples/reconfigure.mjs refreshes the allowed origins from its store, keeping the old ones when the store holds junk', async (t) => {
+  t.equal(runNode(['-e', "process.env.REFRESH_MS = '20'; import('./examples/reconfigure.mjs')"]), [
+    'start: app.example.com=yes shop.example.net=no blog.example.org=no',
+    'refresh 1: app.example.com=yes shop.example.net=yes blog.example.org=no',
+    "refresh 2: kept the previous origins (FST_CORS_INVALID_OPTIONS: \"not an origin\" is not an origin; an origin is scheme://host[:port] only, e.g. 'https://app.example.com')",
+    'refresh 3: app.example.com=yes shop.example.net=yes blog.example.org=yes'
+  ].join('\n'))
+})

@@ -1,6 +1,6 @@
 // Type tests: compiled with `tsc -p types`; every @ts-expect-error must be an error.
 import Fastify, { type FastifyContextConfig } from 'fastify'
-import corsPlugin, { type CorsOptions, type RouteCorsOptions, type OriginFunction, type CorsDelegator } from '../src/index.mjs'
+import corsPlugin, { type CorsHandle, type CorsOptions, type RouteCorsOptions, type OriginFunction, type CorsDelegator } from '../src/index.mjs'
 import cjsPlugin = require('../src/index.js')
 
 const app = Fastify()
@@ -89,3 +89,13 @@ app.get('/hook', { config: { cors: { hook: 'onSend' } satisfies RouteCorsOptions
 // @ts-expect-error cors: true is not a route config, caught with satisfies
 app.get('/true', { config: { cors: true satisfies RouteCorsOptions | false } }, async () => 'ok')
 app.get('/ok', { config: { cors: { origin: ['https://a.example'] } satisfies RouteCorsOptions } }, async () => 'ok')
+
+// Runtime reconfiguration through a handle.
+const handle: CorsHandle = corsPlugin.createCorsHandle()
+app.register(corsPlugin, { origin: ['https://a.example'], handle })
+handle.reconfigure({ origin: ['https://b.example'], credentials: true })
+export const view: Readonly<CorsOptions> = handle.options
+// @ts-expect-error the view is read-only
+handle.options.origin = true
+// @ts-expect-error reconfigure takes options
+handle.reconfigure(42)

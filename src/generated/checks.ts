@@ -138,6 +138,14 @@ export const optionChecks: Readonly<Record<string, (value: unknown) => boolean>>
       )
     }
   })(),
+  handle: (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (typeof value['reconfigure'] === 'function')
+      )
+    }
+  })(),
 }
 
 /** What an origin function may resolve to. */
