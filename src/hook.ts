@@ -88,7 +88,7 @@ function finishPreflight (registration: Registration, request: FastifyRequest, r
   const continued = answer(reply, request, verdict)
   if (continued === null) return
   // The plugin's own OPTIONS route answers a preflight passed on to it, with this status.
-  if (recordIn(registration.registry, routeConfigOf(request), 'OPTIONS')?.isCatchAll === true) reply.code(continued.successStatus)
+  if (onOwnOptionsRoute(registration, request)) reply.code(continued.successStatus)
   done()
 }
 

@@ -24,7 +24,7 @@ import fp from 'fastify-plugin'
 import * as errors from './errors.js'
 import { bindHandle, createCorsHandle, type CorsHandle } from './handle.js'
 import { buildHooks, buildOptionsHandler } from './hook.js'
-import { MAX_AGE_ABOVE_CAP } from './options.js'
+import { copyOptions, MAX_AGE_ABOVE_CAP } from './options.js'
 import { UNANCHORED_REGEXP } from './origin.js'
 import { compilePluginOptions } from './policy.js'
 import { PUBLIC_SUFFIX_WILDCARD, REFLECTED_HEADERS_WITH_CREDENTIALS } from './safety.js'
@@ -62,7 +62,7 @@ declare module 'fastify' {
 async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions | schema.CorsDelegator): Promise<void> {
   // register(corsPlugin, (instance) => delegator): Fastify has already called the outer function.
   // A copy: changing the options object after registration changes nothing (docs/behaviour.md §2.3).
-  const raw: schema.CorsOptions = typeof options === 'function' ? { delegator: options } : isPlainObject(options) ? { ...options } : options
+  const raw: schema.CorsOptions = typeof options === 'function' ? { delegator: options } : copyOptions(options)
   const compiled = compilePluginOptions(raw)
   const registration = new Registration(fastify, registryFor(fastify), raw, compiled)
   if (raw.handle !== undefined) {
@@ -76,10 +76,6 @@ async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions
   if (registration.answersPreflights) {
     addOptionsRoute(registration, { hide: compiled.options.hideOptionsRoute, logLevel: compiled.options.logLevel }, buildOptionsHandler(registration))
   }
-}
-
-function isPlainObject (value: unknown): value is object {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 fp(corsPlugin, { fastify: '5.x', name: 'fastify-corsica' })

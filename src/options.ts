@@ -179,6 +179,31 @@ function refuseWildcardWithCredentials (path: string, items: readonly string[], 
   }
 }
 
+/** An object literal (prototype Object.prototype or null): copied and compared by value, unlike RegExps, handles or class instances. */
+export function isPlainObject (value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/**
+ * A copy of arrays and plain objects, all the way down; RegExps, functions and handles are the
+ * user's own objects, shared, never copied.
+ */
+export function copyValue (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyValue)
+  return isPlainObject(value) ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, copyValue(inner)])) : value
+}
+
+/**
+ * A copy of an options object, so changing it (or a list in it) afterwards changes nothing
+ * (docs/behaviour.md §2.3); anything else is returned as is, for validation to refuse.
+ */
+export function copyOptions (options: unknown): CorsOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return options as CorsOptions
+  return Object.fromEntries(Object.entries(options).map(([key, value]) => [key, copyValue(value)])) as CorsOptions
+}
+
 function describe (value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'

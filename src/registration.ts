@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Delegation } from './delegator.js'
 import { CorsConfigError, errorWithIssues, type ConfigIssue, type ErrorWithIssues } from './errors.js'
-import { DEFAULTS } from './options.js'
+import { copyOptions, copyValue, DEFAULTS, isPlainObject } from './options.js'
 import { compilePluginOptions, compileRouteOptions, disabledPolicy, type CompiledOptions, type Policy } from './policy.js'
 import type { ConfigWarning } from './origin.js'
 import type { Registry, UrlEntry } from './registry.js'
@@ -23,8 +23,6 @@ export interface Target {
  */
 interface Generation {
   readonly raw: CorsOptions
-  /** The options with defaults applied, frozen, for `options` (docs/behaviour.md §8). */
-  readonly view: Readonly<CorsOptions>
   readonly policy: Policy
   readonly disabled: Policy
   readonly targets: readonly Target[]
@@ -74,9 +72,9 @@ export class Registration {
     return this.generation.targets
   }
 
-  /** The options now in force, defaults applied (a frozen copy). */
+  /** The options now in force, defaults applied: a frozen copy, made when asked (docs/behaviour.md §8.5). */
   get options (): Readonly<CorsOptions> {
-    return this.generation.view
+    return deepFreeze(effectiveOptions(this.generation.raw))
   }
 
   private generationOf (raw: CorsOptions, compiled: CompiledOptions): Generation {
@@ -84,7 +82,6 @@ export class Registration {
     const policy = Object.freeze({ ...compiled.policy, delegation })
     return {
       raw,
-      view: deepFreeze(effectiveOptions(raw)),
       policy,
       disabled: disabledPolicy(policy),
       targets: [{ owner: this, policy, routeCors: undefined, entry: null }],
@@ -102,10 +99,11 @@ export class Registration {
    * synchronous step. On any problem it throws and the running policy stays as it was.
    */
   reconfigure (options: unknown): void {
-    const raw: CorsOptions = isPlainObject(options) ? { ...(options as CorsOptions) } : options as CorsOptions
+    const raw = copyOptions(options)
     const current = this.generation.raw
     const issues: ConfigIssue[] = []
-    if (isPlainObject(raw)) {
+    // copyOptions copied an options object; anything else goes on to validation, which refuses it.
+    if (raw !== options) {
       for (const key of FIXED_SETTINGS) {
         const now = current[key] ?? (DEFAULTS as Record<string, unknown>)[key]
         if (raw[key] === undefined) {
@@ -185,31 +183,23 @@ export class Registration {
   }
 }
 
-/** Plugin options validated and compiled, with `issues` found before (fixed settings) in the same error. */
-function compileCheckingFixed (raw: CorsOptions, issues: ConfigIssue[]): CompiledOptions {
+/** Plugin options validated and compiled; `issues` found before (fixed settings) go in the same error. */
+function compileCheckingFixed (raw: CorsOptions, issues: readonly ConfigIssue[]): CompiledOptions {
+  let all = issues
   try {
     const compiled = compilePluginOptions(raw)
-    if (issues.length > 0) throw errorWithIssues(CorsConfigError, 'the fastify-corsica options', issues)
-    return compiled
+    if (issues.length === 0) return compiled
   } catch (error) {
-    if (issues.length === 0 || !(error instanceof CorsConfigError) || (error as ErrorWithIssues).issues === undefined) throw error
-    const all = [...issues, ...(error as ErrorWithIssues).issues.filter((issue) => !issues.some((fixed) => fixed.path === issue.path))]
-    throw errorWithIssues(CorsConfigError, 'the fastify-corsica options', all)
+    if (issues.length === 0 || !(error instanceof CorsConfigError)) throw error
+    all = [...issues, ...(error as ErrorWithIssues).issues.filter((issue) => !issues.some((fixed) => fixed.path === issue.path))]
   }
-}
-
-function isPlainObject (value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
+  throw errorWithIssues(CorsConfigError, 'the fastify-corsica options', all)
 }
 
 /** The options with the defaults of @fastify/cors applied, copied (arrays and plain objects). */
 function effectiveOptions (raw: CorsOptions): CorsOptions {
-  // RegExps, functions and handles are the user's own objects: shared, never copied or frozen.
-  const copy = (value: unknown): unknown => Array.isArray(value) ? value.map(copy) : isPlainObject(value) ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, copy(inner)])) : value
   const withDefaults: Record<string, unknown> = { ...DEFAULTS }
-  for (const [key, value] of Object.entries(raw)) if (value !== undefined) withDefaults[key] = copy(value)
+  for (const [key, value] of Object.entries(raw)) if (value !== undefined) withDefaults[key] = copyValue(value)
   return withDefaults as CorsOptions
 }
 

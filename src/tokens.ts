@@ -62,14 +62,8 @@ export function isTokenList (value: string): boolean {
  */
 export function reflectableHeaderList (value: string): string | null {
   if (isTokenList(value)) return value
-  const names: string[] = []
-  for (const item of value.split(',')) {
-    const name = item.trim()
-    if (name === '') continue
-    if (!isToken(name)) return null
-    names.push(name)
-  }
-  return names.join(',')
+  const names = splitList(value)
+  return names.every(isToken) ? names.join(',') : null
 }
 
 /** Splits `'a, b'` or `['a', 'b']` into trimmed, non-empty items. */

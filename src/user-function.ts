@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { CorsOriginResultError, type CorsConfigError } from './errors.js'
 import { compileStaticOrigin, NOT_ALLOWED, REFLECT_ORIGIN, type StaticRule } from './origin.js'
 import { checkStaticOrigin } from './generated/checks.js'
+import { isPlainObject } from './options.js'
 import type { StaticOrigin } from './schema.js'
 
 /** Which user function failed, for the error that says so. */
@@ -93,12 +94,6 @@ export function unchanged (copy: unknown, value: unknown): boolean {
     return keys.length === Object.keys(copy).length && keys.every((key) => Object.hasOwn(copy, key) && unchanged(copy[key], value[key]))
   }
   return copy === value
-}
-
-function isPlainObject (value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
 }
 
 // Results of origin functions, compiled once per distinct value: strings by value, arrays and

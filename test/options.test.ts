@@ -222,3 +222,14 @@ test('every error is coded with @fastify/error: route options (also a CorsConfig
   delegated.get('/x', async () => 'x')
   t.same((await delegated.inject({ url: '/x', headers: { origin: 'https://a.example' } })).json(), { delegatorResult: true, issues: 1 })
 })
+
+test('a list in the options changed after registration changes nothing, not even for routes added later', async (t) => {
+  const methods = ['GET', 'PUT']
+  const app = Fastify()
+  await app.register(corsPlugin, { origin: ['https://a.example'], methods })
+  methods.push('DELETE')
+  app.delete('/later', { config: { cors: { maxAge: 5 } } }, async () => 'later')
+  await app.ready()
+  const res = await app.inject({ method: 'OPTIONS', url: '/later', headers: { origin: 'https://a.example', 'access-control-request-method': 'DELETE' } })
+  t.equal(res.statusCode, 403)
+})

@@ -3,7 +3,7 @@ import http from 'node:http'
 import { test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import corsPlugin, { type CorsHandle } from '../src/index.js'
-import { corsHeaders, EVIL, PARTNER, preflight } from './helpers/app.js'
+import { corsHeaders, emitted, EVIL, PARTNER, preflight } from './helpers/app.js'
 
 const A = 'https://a.example'
 const B = 'https://b.example'
@@ -248,11 +248,6 @@ test('fixed settings compare with their defaults; a reconfiguration warns like a
   cors.reconfigure({ origin: [A], hook: 'onRequest', preflight: true })
   t.throws(() => cors.reconfigure({ origin: [A], logLevel: 'debug' }), { message: /logLevel: cannot change at runtime .*; it is not set/ })
   t.throws(() => cors.reconfigure({ origin: [A], hook: 'onSend' }), { message: /hook: cannot change at runtime .*; it is "onRequest"/ })
-  const warnings: Array<string | undefined> = []
-  const onWarning = (warning: Error & { code?: string }): void => { warnings.push(warning.code) }
-  process.on('warning', onWarning)
-  t.teardown(() => { process.off('warning', onWarning) })
-  cors.reconfigure({ origin: [A], maxAge: 9000 })
-  await new Promise((resolve) => setImmediate(resolve))
-  t.same(warnings, ['FST_CORS_MAX_AGE_ABOVE_CAP'])
+  const warnings = await emitted(t, async () => { cors.reconfigure({ origin: [A], maxAge: 9000 }) })
+  t.same(warnings.map((warning) => warning.code), ['FST_CORS_MAX_AGE_ABOVE_CAP'])
 })

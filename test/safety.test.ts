@@ -4,7 +4,7 @@ import { test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import corsPlugin from '../src/index.js'
 import { corsOf, serve } from './helpers/http.js'
-import { registrationError } from './helpers/app.js'
+import { emitted, registrationError } from './helpers/app.js'
 import { unanchoredExample } from '../src/origin.js'
 import { snapshot, unchanged } from '../src/user-function.js'
 
@@ -18,18 +18,6 @@ async function appWith (options: unknown, routes?: (app: FastifyInstance) => voi
   app.put('/x', async () => 'x')
   routes?.(app)
   return app
-}
-
-/** Collects the warnings the process emits while `run` registers apps. */
-async function emitted (t: { teardown: (fn: () => unknown) => void }, run: () => Promise<void>): Promise<Array<{ code: string | undefined, message: string }>> {
-  const seen: Array<{ code: string | undefined, message: string }> = []
-  const onWarning = (warning: Error & { code?: string }): void => { seen.push({ code: warning.code, message: warning.message }) }
-  process.on('warning', onWarning)
-  t.teardown(() => { process.off('warning', onWarning) })
-  await run()
-  await new Promise((resolve) => setImmediate(resolve))
-  process.off('warning', onWarning)
-  return seen
 }
 
 test('bug 1: a delegator mutating one shared options object is served what it returns now, never its first answer', async (t) => {

@@ -66,3 +66,15 @@ export async function warningsFor (options: Record<string, unknown>): Promise<st
   await app.close()
   return lines
 }
+
+/** Collects the warnings the process emits while `run` runs (they are emitted on the next tick). */
+export async function emitted (t: { teardown: (fn: () => unknown) => void }, run: () => Promise<void>): Promise<Array<{ code: string | undefined, message: string }>> {
+  const seen: Array<{ code: string | undefined, message: string }> = []
+  const onWarning = (warning: Error & { code?: string }): void => { seen.push({ code: warning.code, message: warning.message }) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
+  await run()
+  await new Promise((resolve) => setImmediate(resolve))
+  process.off('warning', onWarning)
+  return seen
+}
