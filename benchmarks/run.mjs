@@ -11,6 +11,8 @@ import { IMPLEMENTATIONS, implementationsOf, SCENARIOS } from './scenarios.mjs'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10)
 const DURATION = Number(process.env.BENCH_DURATION ?? 3)
 const ONLY = process.env.BENCH_ONLY
+// A partial run (BENCH_ONLY) can write its report elsewhere than results.md.
+const OUT = process.env.BENCH_OUT ?? 'results.md'
 
 function ask (port, request) {
   return new Promise((resolve, reject) => {
@@ -161,8 +163,9 @@ ${importRows.join('\n')}
 ${cpuRows.join('\n')}
 
 Options (all implementations): an origin list of 3 (or 1,000, or 50 wildcard patterns; @fastify/cors
-gets the equivalent RegExps), credentials, methods GET/POST/PUT/DELETE, maxAge 600, exposedHeaders
-X-Total-Count. The override scenarios hit a route whose \`config.cors\` replaces origin and methods.
+gets the equivalent RegExps; or an async delegator returning 10,000 origins), credentials, methods
+GET/POST/PUT/DELETE, maxAge 600, exposedHeaders X-Total-Count. The override scenarios hit a route
+whose \`config.cors\` replaces origin and methods.
 `
-writeFileSync(new URL('./results.md', import.meta.url), report)
+writeFileSync(new URL(OUT, new URL('./', import.meta.url)), report)
 process.stdout.write(report)

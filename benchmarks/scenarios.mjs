@@ -2,6 +2,8 @@
 export const ALLOWED = 'https://app1.example'
 const THREE = [ALLOWED, 'https://app2.example', 'https://app3.example']
 const THOUSAND = [...Array.from({ length: 999 }, (_, i) => `https://tenant${i}.example`), ALLOWED]
+const TEN_THOUSAND = [...Array.from({ length: 9999 }, (_, i) => `https://tenant${i}.example`), ALLOWED]
+const TEN_THOUSAND_SET = new Set(TEN_THOUSAND)
 const PATTERNS = Array.from({ length: 50 }, (_, i) => `https://*.tenant${i}.example`)
 const PATTERN_REGEXPS = Array.from({ length: 50 }, (_, i) => new RegExp(`^https://[a-z0-9-]+(\\.[a-z0-9-]+)*\\.tenant${i}\\.example$`))
 const PATTERN_ORIGIN = 'https://shop.tenant49.example'
@@ -40,7 +42,20 @@ export const SCENARIOS = {
     fastifyCorsOptions: () => ({ ...common, origin: PATTERN_REGEXPS })
   }),
   // The floor awaits the same async function before deciding, as the plugins do.
-  'async origin function GET': scenario(() => ({ origin: async (origin) => THREE.includes(origin) }), get({ origin: ALLOWED }), { handAsync: true })
+  'async origin function GET': scenario(() => ({ origin: async (origin) => THREE.includes(origin) }), get({ origin: ALLOWED }), { handAsync: true }),
+  // A delegator returning 10,000 origins, as one object kept for every request or as a fresh object
+  // around one kept list; 'corsica-3' returns 3 origins the same way (issue 24: about the same cost).
+  // The floor awaits a promise too, then looks the origin up in a Set.
+  'delegator, same object, 10,000 origins GET': delegated(() => { const same = { origin: TEN_THOUSAND }; return async () => same }, () => { const same = { origin: THREE }; return async () => same }),
+  'delegator, fresh object, 10,000 origins GET': delegated(() => async () => ({ origin: TEN_THOUSAND }), () => async () => ({ origin: THREE }))
+}
+
+function delegated (large, three) {
+  return scenario(() => ({ delegator: large() }), get({ origin: ALLOWED }), {
+    handAsync: true,
+    handAllowed: async (origin) => TEN_THOUSAND_SET.has(origin),
+    threeOptions: () => ({ ...common, delegator: three() })
+  })
 }
 
 // The implementations each scenario runs.
@@ -50,7 +65,7 @@ export function implementationsOf (name) {
   const scenario = SCENARIOS[name]
   return [
     ...IMPLEMENTATIONS,
-    ...(scenario.threeOrigins === undefined ? [] : ['corsica-3']),
+    ...(scenario.threeOrigins === undefined && scenario.threeOptions === undefined ? [] : ['corsica-3']),
     ...(scenario.importVariant === true ? ['corsica-import'] : [])
   ]
 }

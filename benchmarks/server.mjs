@@ -34,7 +34,7 @@ switch (implementation) {
     break
   case 'corsica-3':
     // The large-list scenarios' baseline: the same options with a list of 3 that allows the same origin.
-    await app.register(corsPlugin, { ...options, origin: scenario.threeOrigins })
+    await app.register(corsPlugin, scenario.threeOptions?.() ?? { ...options, origin: scenario.threeOrigins })
     break
   default:
     throw new Error(`unknown implementation ${implementation}`)
@@ -44,7 +44,7 @@ const overrideConfig = implementation === 'bare' || implementation === 'hand' ? 
 if (implementation === 'hand') {
   const allowed = scenario.handPatternBases === undefined ? new Set(scenario.handOrigins) : handPatterns(scenario.handPatternBases)
   const itemsHook = scenario.handAsync === true
-    ? handWrittenAsync(options.origin, 'GET, POST, PUT, DELETE', '600')
+    ? handWrittenAsync(scenario.handAllowed ?? options.origin, 'GET, POST, PUT, DELETE', '600')
     : handWritten(allowed, 'GET, POST, PUT, DELETE', '600')
   app.get('/items', { onRequest: itemsHook }, async () => ({ ok: true }))
   app.put('/items', { onRequest: itemsHook }, async () => ({ ok: true }))

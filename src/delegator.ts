@@ -1,25 +1,21 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { compileDelegatedOptions, type Policy } from './policy.js'
 import { CorsDelegatorResultError } from './errors.js'
-import { callUserFunction, snapshot, unchanged, type UserFunctionKind } from './user-function.js'
+import { ResultCache } from './frozen.js'
+import { ROUTE_KEYS } from './option-names.js'
+import { callUserFunction, type UserFunctionKind } from './user-function.js'
 import type { CorsDelegator, CorsOptions, RouteCorsOptions } from './schema.js'
 
 const DELEGATOR: UserFunctionKind = { name: 'delegator', Error: CorsDelegatorResultError }
 
-/** A policy compiled from a delegator's result, and a copy of that result. */
-interface Compiled {
-  readonly copy: unknown
-  readonly policy: Policy
-}
-
 /**
- * Per-request options (docs/behaviour.md §6.2). Compiled policies are cached by the identity
- * of the options object returned, per route, so a delegator returning one of a few constant
- * objects pays the validation and compile cost once; a cached policy is reused only while the
- * object still holds what it was compiled from (§6.3).
+ * Per-request options (docs/behaviour.md §6.2). A result of plain data is frozen and compiled
+ * once per object and route, so a delegator returning one of a few objects pays the validation
+ * once, however long their lists; anything else is read anew on every call (§6.3).
  */
 export class Delegation {
-  private readonly cache = new WeakMap<object, Map<RouteCorsOptions | undefined, Compiled>>()
+  private readonly results = new ResultCache()
+  private readonly policies = new WeakMap<object, Map<RouteCorsOptions | undefined, Policy>>()
   // Whether the delegator declares a callback parameter, read once (docs/behaviour.md §6.1).
   private readonly takesCallback: boolean
 
@@ -47,15 +43,21 @@ export class Delegation {
   }
 
   private compile (result: unknown, routeCors: RouteCorsOptions | undefined): Policy {
-    // Objects are cached by identity; anything else is invalid and compileDelegatedOptions says why.
-    if (typeof result !== 'object' || result === null) return compileDelegatedOptions(this.pluginRaw, result, routeCors)
-    let byRoute = this.cache.get(result)
-    if (byRoute === undefined) this.cache.set(result, byRoute = new Map())
-    const known = byRoute.get(routeCors)
-    if (known !== undefined && unchanged(known.copy, result)) return known.policy
-    const copy = snapshot(result)
-    const policy = compileDelegatedOptions(this.pluginRaw, result, routeCors)
-    byRoute.set(routeCors, { copy, policy })
+    // Anything but an object is invalid, and compileDelegatedOptions says why.
+    if (typeof result !== 'object' || result === null) return compileDelegatedOptions(this.pluginRaw, result, routeCors, this.results)
+    if (!this.results.freeze(result)) return compileDelegatedOptions(this.pluginRaw, readOptions(result), routeCors, this.results)
+    let byRoute = this.policies.get(result)
+    if (byRoute === undefined) this.policies.set(result, byRoute = new Map())
+    let policy = byRoute.get(routeCors)
+    if (policy === undefined) byRoute.set(routeCors, policy = compileDelegatedOptions(this.pluginRaw, result, routeCors, this.results))
     return policy
   }
+}
+
+/** The options an object that is not plain data holds now: its own keys, and the option names it answers (getters included), each read once. */
+function readOptions (result: object): Record<string, unknown> {
+  const read: Record<string, unknown> = {}
+  for (const key of Object.keys(result)) read[key] = (result as Record<string, unknown>)[key]
+  for (const key of ROUTE_KEYS) if (!(key in read) && key in result) read[key] = (result as Record<string, unknown>)[key]
+  return read
 }

@@ -13,7 +13,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const ROUTE_KEYS = [
   'origin', 'methods', 'allowedHeaders', 'exposedHeaders', 'credentials', 'maxAge', 'cacheControl',
   'optionsSuccessStatus', 'preflightContinue', 'strictPreflight',
-  'dangerouslyTolerateSubdomainsOfPublicSuffixes', 'dangerouslyTolerateInsecureOrigins', 'dangerouslyTolerateUnsafeRegExps'
+  'dangerouslyTolerateSubdomainsOfPublicSuffixes', 'dangerouslyTolerateInsecureOrigins', 'dangerouslyTolerateUnsafeRegExps',
+  'dangerouslyTolerateAnyOriginWithCredentials'
 ] as const
 
 /** Every plugin option: the route options and the registration settings. */
@@ -35,6 +36,7 @@ export const EXPECTED: Readonly<Record<typeof PLUGIN_KEYS[number], string>> = {
   dangerouslyTolerateSubdomainsOfPublicSuffixes: 'true or false',
   dangerouslyTolerateInsecureOrigins: 'true or false',
   dangerouslyTolerateUnsafeRegExps: 'true or false',
+  dangerouslyTolerateAnyOriginWithCredentials: 'true or false',
   hideOptionsRoute: 'true or false',
   logLevel: `one of ${LOG_LEVELS.map((level) => `'${level}'`).join(', ')}`,
   hook: `one of ${HOOKS.map((hook) => `'${hook}'`).join(', ')}`,

@@ -1,6 +1,7 @@
 import type { ConfigIssue } from './errors.js'
-import { compileStaticOrigin, type ConfigWarning, type OriginRule } from './origin.js'
-import { checkListedOrigins, forbiddenRequestHeader, REFLECTED_HEADERS_WITH_CREDENTIALS } from './safety.js'
+import { ResultCache } from './frozen.js'
+import { compileStaticOrigin, type ConfigWarning, type OriginCompilation, type OriginRule, type StaticOrigin } from './origin.js'
+import { checkListedOrigins, credentialsClause, forbiddenRequestHeader, REFLECTED_HEADERS_WITH_CREDENTIALS, SAFE_FORMS, type SafetyContext } from './safety.js'
 import { optionChecks } from './generated/checks.js'
 import { EXPECTED, type CorsHook } from './option-names.js'
 import type { CorsDelegator, CorsOptions } from './schema.js'
@@ -57,7 +58,7 @@ export const DEFAULTS = {
  * Schema problems, one per option, plus unknown keys with a "did you mean" (docs/behaviour.md
  * §2.3). Each option is checked on its own by the validator generated from the TypeBox schema.
  */
-export function schemaIssues (raw: unknown, known: readonly string[]): ConfigIssue[] {
+export function schemaIssues (raw: unknown, known: readonly string[], results?: ResultCache): ConfigIssue[] {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return [{ path: '(options)', message: `expected an options object, got ${describe(raw)}` }]
   }
@@ -67,34 +68,48 @@ export function schemaIssues (raw: unknown, known: readonly string[]): ConfigIss
     if (!known.includes(key)) {
       const guess = closest(key, known)
       unknown.push({ path: key, message: `is not an option${guess === null ? '' : `; did you mean '${guess}'?`} (options: ${known.join(', ')})` })
-    } else if (value !== undefined && !optionChecks[key](value)) {
+    } else if (value !== undefined && !(key === 'origin' && results?.knows(value) === true) && !optionChecks[key](value)) {
       invalid.push({ path: key, message: `expected ${EXPECTED[key as keyof typeof EXPECTED]}, got ${describe(value)}` })
     }
   }
   return [...unknown, ...invalid]
 }
 
+/** Where a set of options comes from, for the checks whose answer depends on it. */
+export interface OptionsSource {
+  /** Who set `credentials: true` when these options inherit it ('the plugin options'), else null. */
+  readonly credentialsFrom: string | null
+  /** Options chosen per request (a delegator's result): `origin: true` with credentials is allowed there (docs/behaviour.md §2.4). */
+  readonly perRequest: boolean
+}
+
+const OWN_OPTIONS: OptionsSource = { credentialsFrom: null, perRequest: false }
+
 /**
  * Semantic checks and normalization of schema-valid options. Every problem is
  * collected; nothing stops at the first one.
  */
-export function resolveOptions (raw: CorsOptions): Validation {
+export function resolveOptions (raw: CorsOptions, source: OptionsSource = OWN_OPTIONS, results?: ResultCache): Validation {
   const issues: ConfigIssue[] = []
   const warnings: ConfigWarning[] = []
   const credentials = raw.credentials ?? DEFAULTS.credentials
+  const context: SafetyContext = { credentials, credentialsFrom: credentials ? source.credentialsFrom : null, tolerate: raw }
 
   let origin: OriginRule = { kind: 'any' }
   const originOption = raw.origin ?? DEFAULTS.origin
   if (typeof originOption === 'function') {
-    origin = { kind: 'dynamic', fn: originOption, takesCallback: originOption.length >= 2 }
+    origin = { kind: 'dynamic', fn: originOption, takesCallback: originOption.length >= 2, results: new ResultCache() }
   } else {
-    const compiled = compileStaticOrigin(originOption, 'origin')
+    const compiled = checkedOrigin(originOption, context, results)
     issues.push(...compiled.issues)
     warnings.push(...compiled.warnings)
-    checkListedOrigins(compiled.listed, credentials, raw, issues, warnings)
     origin = compiled.rule
-    if (credentials && origin.kind === 'any') {
-      issues.push({ path: 'origin', message: "'*' cannot be used with credentials: true (browsers reject that pair); list the allowed origins, or use origin: true to reflect any origin" })
+    // With a delegator and no origin of their own, the plugin options leave the origins to it: checked per request.
+    if (credentials && origin.kind === 'any' && !(raw.delegator !== undefined && raw.origin === undefined)) {
+      issues.push({ path: 'origin', message: `'*' cannot be used with credentials (browsers reject that pair), and ${credentialsClause(context)}; ${SAFE_FORMS}` })
+    }
+    if (credentials && origin.kind === 'reflect' && !source.perRequest && raw.dangerouslyTolerateAnyOriginWithCredentials !== true) {
+      issues.push({ path: 'origin', message: `true reflects every origin, and ${credentialsClause(context)}: every website could read credentialed responses; ${SAFE_FORMS}; or set dangerouslyTolerateAnyOriginWithCredentials: true` })
     }
   }
 
@@ -170,6 +185,19 @@ export function resolveOptions (raw: CorsOptions): Validation {
     issues,
     warnings
   }
+}
+
+/** The origin option compiled and checked under `context`; a list seen before (frozen in `results`) is not compiled again. */
+function checkedOrigin (value: StaticOrigin, context: SafetyContext, results: ResultCache | undefined): OriginCompilation {
+  const compile = (): OriginCompilation => {
+    const compiled = compileStaticOrigin(value, 'origin')
+    checkListedOrigins(compiled.listed, context, compiled.issues, compiled.warnings)
+    return compiled
+  }
+  if (results === undefined) return compile()
+  const { tolerate } = context
+  const key = [context.credentials, context.credentialsFrom, tolerate.dangerouslyTolerateSubdomainsOfPublicSuffixes, tolerate.dangerouslyTolerateInsecureOrigins, tolerate.dangerouslyTolerateUnsafeRegExps, tolerate.dangerouslyTolerateAnyOriginWithCredentials].join('|')
+  return results.origin(value, key, compile)
 }
 
 /** With credentials, browsers read `*` as a literal name, never as a wildcard (Fetch, CORS protocol). */

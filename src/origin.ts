@@ -1,5 +1,8 @@
 import type { ConfigIssue } from './errors.js'
+import type { ResultCache } from './frozen.js'
 import type { OriginFunction, StaticOrigin } from './schema.js'
+
+export type { StaticOrigin }
 
 /**
  * How a policy decides on the request's Origin, picked once from the option's shape.
@@ -21,6 +24,8 @@ export interface DynamicRule {
   readonly kind: 'dynamic'
   readonly fn: OriginFunction
   readonly takesCallback: boolean
+  /** What the function resolved to, compiled once per list (docs/behaviour.md §6.3). */
+  readonly results: ResultCache
 }
 
 /** Every rule except `dynamic`: what a static option, or an origin function's result, compiles to. */

@@ -1,6 +1,7 @@
 import { CorsConfigError, CorsDelegatorResultError, CorsRouteConfigError, errorWithIssues } from './errors.js'
 import { resolveOptions, schemaIssues, type ResolvedOptions } from './options.js'
 import type { Delegation } from './delegator.js'
+import { holdsAnyOrigin, type ResultCache } from './frozen.js'
 import type { ConfigWarning, OriginRule } from './origin.js'
 import { SAFELISTED_METHODS } from './tokens.js'
 import { PLUGIN_KEYS, ROUTE_KEYS } from './option-names.js'
@@ -111,22 +112,33 @@ export interface CompiledOptions {
   readonly warnings: readonly ConfigWarning[]
 }
 
+/** Warning code: a route whose own origin is '*' does not inherit credentials: true (docs/behaviour.md §2.4). */
+export const PUBLIC_ROUTE_WITHOUT_CREDENTIALS = 'FST_CORS_PUBLIC_ROUTE_WITHOUT_CREDENTIALS'
+
 /**
  * Schema check, then semantic checks on the options that passed it, so that one error
- * lists every problem (docs/behaviour.md §2.3).
+ * lists every problem (docs/behaviour.md §2.3). `base`: the options these override, named
+ * `inheritedFrom` in messages; `results`: given for a delegator's result, chosen per request.
  */
-function validate (known: readonly string[], raw: unknown, base: CorsOptions, Kind: typeof CorsConfigError, where: string): CompiledOptions {
-  const issues = schemaIssues(raw, known)
+function validate (known: readonly string[], raw: unknown, base: CorsOptions, Kind: typeof CorsConfigError, where: string, inheritedFrom: string | null = null, results?: ResultCache): CompiledOptions {
+  const perRequest = results !== undefined
+  const issues = schemaIssues(raw, known, results)
   const wellFormed: Record<string, unknown> = { ...base }
-  if (typeof raw === 'object' && raw !== null) {
-    for (const [key, value] of Object.entries(raw)) {
-      if (!issues.some((issue) => issue.path === key)) wellFormed[key] = value
-    }
+  const own = typeof raw === 'object' && raw !== null ? raw as Record<string, unknown> : {}
+  for (const [key, value] of Object.entries(own)) {
+    if (!issues.some((issue) => issue.path === key)) wellFormed[key] = value
   }
-  const resolved = resolveOptions(wellFormed as CorsOptions)
+  const warnings: ConfigWarning[] = []
+  const inherits = inheritedFrom !== null && own.credentials === undefined && base.credentials === true
+  // Options that make themselves public ('*') do not inherit credentials: browsers never send them to '*' (§2.4).
+  if (inherits && (results === undefined ? holdsAnyOrigin(own.origin) : results.holdsAnyOrigin(own.origin))) {
+    wellFormed.credentials = false
+    if (!perRequest) warnings.push({ code: PUBLIC_ROUTE_WITHOUT_CREDENTIALS, message: `origin '*' makes it public, so it does not inherit credentials: true from ${inheritedFrom} (browsers never send credentials to '*'); set credentials: false in its config.cors to say so` })
+  }
+  const resolved = resolveOptions(wellFormed as CorsOptions, { credentialsFrom: inherits ? inheritedFrom : null, perRequest }, results)
   issues.push(...resolved.issues)
   if (issues.length > 0) throw errorWithIssues(Kind, where, issues)
-  return { policy: compilePolicy(resolved.options), options: resolved.options, warnings: resolved.warnings }
+  return { policy: compilePolicy(resolved.options), options: resolved.options, warnings: [...warnings, ...resolved.warnings] }
 }
 
 /** Validates plugin options and compiles them; throws one error listing every problem. */
@@ -139,10 +151,10 @@ export function compilePluginOptions (raw: unknown): CompiledOptions {
  * route's own `config.cors` on top (as @fastify/cors merges them). A bad result is an
  * error for this request (500), never a crash.
  */
-export function compileDelegatedOptions (pluginRaw: CorsOptions, result: unknown, routeCors: RouteCorsOptions | undefined): Policy {
-  const base = validate(ROUTE_KEYS, result, pluginRaw, CorsDelegatorResultError, 'the options returned by the delegator')
+export function compileDelegatedOptions (pluginRaw: CorsOptions, result: unknown, routeCors: RouteCorsOptions | undefined, results: ResultCache): Policy {
+  const base = validate(ROUTE_KEYS, result, pluginRaw, CorsDelegatorResultError, 'the options returned by the delegator', 'the plugin options', results)
   if (routeCors === undefined) return varyingOnOrigin(base.policy)
-  return varyingOnOrigin(compileRouteOptions({ ...pluginRaw, ...(result as RouteCorsOptions) }, routeCors, 'the route (over the delegator options)').policy)
+  return varyingOnOrigin(compileRouteOptions({ ...pluginRaw, ...(result as RouteCorsOptions) }, routeCors, 'the route (over the delegator options)', "the plugin options or the delegator's result").policy)
 }
 
 /**
@@ -158,8 +170,8 @@ function varyingOnOrigin (policy: Policy): Policy {
  * Validates a route's `config.cors` and merges it over the plugin's options once, when the
  * route is added (docs/behaviour.md §2.3); the error names the route.
  */
-export function compileRouteOptions (pluginRaw: CorsOptions, routeRaw: unknown, route: string): CompiledOptions {
-  const compiled = validate(ROUTE_KEYS, routeRaw, pluginRaw, CorsRouteConfigError, `config.cors of route ${route}`)
+export function compileRouteOptions (pluginRaw: CorsOptions, routeRaw: unknown, route: string, inheritedFrom = 'the plugin options'): CompiledOptions {
+  const compiled = validate(ROUTE_KEYS, routeRaw, pluginRaw, CorsRouteConfigError, `config.cors of route ${route}`, inheritedFrom)
   if ((routeRaw as RouteCorsOptions).origin === undefined) return compiled
   return { ...compiled, policy: Object.freeze({ ...compiled.policy, originSetBy: 'route' }) }
 }

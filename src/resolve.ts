@@ -43,7 +43,7 @@ function resolveOrigin (owner: Registration, policy: Policy, request: FastifyReq
     }
     let rule: StaticRule
     try {
-      rule = ruleForResult(value, policy.credentials)
+      rule = ruleForResult(value, policy.credentials, origin.results)
     } catch (invalid) {
       then(invalid as Error)
       return

@@ -55,7 +55,8 @@ const routeProperties = {
   strictPreflight: Type.Optional(Type.Boolean()),
   dangerouslyTolerateSubdomainsOfPublicSuffixes: Type.Optional(Type.Boolean()),
   dangerouslyTolerateInsecureOrigins: Type.Optional(Type.Boolean()),
-  dangerouslyTolerateUnsafeRegExps: Type.Optional(Type.Boolean())
+  dangerouslyTolerateUnsafeRegExps: Type.Optional(Type.Boolean()),
+  dangerouslyTolerateAnyOriginWithCredentials: Type.Optional(Type.Boolean())
 }
 
 export const RouteCorsOptionsSchema = Type.Object(routeProperties, { additionalProperties: false })

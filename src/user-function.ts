@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { CorsOriginResultError, type CorsConfigError } from './errors.js'
 import { compileStaticOrigin, NOT_ALLOWED, REFLECT_ORIGIN, type StaticRule } from './origin.js'
 import { checkStaticOrigin } from './generated/checks.js'
-import { isPlainObject } from './options.js'
+import type { ResultCache } from './frozen.js'
 import type { StaticOrigin } from './schema.js'
 
 /** Which user function failed, for the error that says so. */
@@ -63,74 +63,23 @@ export function callUserFunction<A> (
   }
 }
 
-/**
- * A copy of what a user function returned, deep for arrays and plain objects, to tell later
- * whether the same object still holds the same values: a function may return one object
- * and change it between calls (docs/behaviour.md §6.3).
- */
-export function snapshot (value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(snapshot)
-  if (value instanceof RegExp) return { regexp: value, source: value.source, flags: value.flags }
-  if (isPlainObject(value)) {
-    const copy: Record<string, unknown> = {}
-    for (const key of Object.keys(value)) copy[key] = snapshot(value[key])
-    return copy
-  }
-  return value
-}
-
-/** True when `value` still holds what `copy` (a snapshot) recorded. */
-export function unchanged (copy: unknown, value: unknown): boolean {
-  if (Array.isArray(value)) {
-    return Array.isArray(copy) && copy.length === value.length && value.every((item, index) => unchanged(copy[index], item))
-  }
-  if (value instanceof RegExp) {
-    const recorded = copy as { regexp?: unknown, source?: unknown, flags?: unknown }
-    return recorded.regexp === value && recorded.source === value.source && recorded.flags === value.flags
-  }
-  if (isPlainObject(value)) {
-    if (!isPlainObject(copy)) return false
-    const keys = Object.keys(value)
-    return keys.length === Object.keys(copy).length && keys.every((key) => Object.hasOwn(copy, key) && unchanged(copy[key], value[key]))
-  }
-  return copy === value
-}
-
-// Results of origin functions, compiled once per distinct value: strings by value, arrays and
-// RegExps by identity, reused only while they hold what was compiled.
-const compiledByIdentity = new WeakMap<object, { readonly copy: unknown, readonly rule: StaticRule }>()
-const compiledByString = new Map<string, StaticRule>()
-const STRING_CACHE_LIMIT = 1000
-
-/** Validates and compiles what an origin function resolved to, like a static option (docs/behaviour.md §2.1). */
-export function ruleForResult (value: unknown, credentials: boolean): StaticRule {
+/** Validates and compiles what an origin function resolved to, like a static option (docs/behaviour.md §2.1); a list is compiled once while it lives (§6.3). */
+export function ruleForResult (value: unknown, credentials: boolean, results: ResultCache): StaticRule {
   if (typeof value === 'boolean') return value ? REFLECT_ORIGIN : NOT_ALLOWED
-  let rule: StaticRule | undefined
-  if (typeof value === 'string') {
-    rule = compiledByString.get(value)
-  } else if (typeof value === 'object' && value !== null) {
-    const known = compiledByIdentity.get(value)
-    if (known !== undefined && unchanged(known.copy, value)) rule = known.rule
-  }
-  if (rule === undefined) {
+  const { rule, issues } = results.origin(value, 'result', () => {
     if (!checkStaticOrigin(value)) {
       const hint = value === undefined ? ' (a function that calls back must declare the callback as its second parameter)' : ''
-      throw new CorsOriginResultError(`the origin function resolved to ${typeof value === 'object' ? JSON.stringify(value) : String(value)}; it must resolve to a boolean, a string origin, a RegExp or an array of those${hint}`)
+      const shown = typeof value === 'object' ? JSON.stringify(value) : String(value)
+      return { rule: NOT_ALLOWED, listed: [], warnings: [], issues: [{ path: 'origin()', message: `the origin function resolved to ${shown}; it must resolve to a boolean, a string origin, a RegExp or an array of those${hint}` }] }
     }
-    const compiled = compileStaticOrigin(value as StaticOrigin, 'origin()')
-    if (compiled.issues.length > 0) {
-      throw new CorsOriginResultError(`the origin function resolved to an invalid origin: ${compiled.issues.map((issue) => issue.message).join('; ')}`)
-    }
-    rule = compiled.rule
-    if (typeof value === 'string') {
-      if (compiledByString.size >= STRING_CACHE_LIMIT) compiledByString.clear()
-      compiledByString.set(value, rule)
-    } else {
-      compiledByIdentity.set(value as object, { copy: snapshot(value), rule })
-    }
+    return compileStaticOrigin(value as StaticOrigin, 'origin()')
+  })
+  if (issues.length > 0) {
+    const first = issues[0].message
+    throw new CorsOriginResultError(first.startsWith('the origin function') ? first : `the origin function resolved to an invalid origin: ${issues.map((issue) => issue.message).join('; ')}`)
   }
   if (credentials && rule.kind === 'any') {
-    throw new CorsOriginResultError("the origin function resolved to '*' but credentials is true; browsers reject that pair. Resolve to true to reflect the origin instead")
+    throw new CorsOriginResultError("the origin function resolved to '*' but credentials is true, and browsers reject that pair; resolve to true when this request's origin is allowed, or to the allowed origins")
   }
   return rule
 }

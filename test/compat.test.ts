@@ -51,7 +51,8 @@ const optionsArb = fc.record({
 const configArb: fc.Arbitrary<Config> = fc.record({ options: optionsArb, mode: fc.constantFrom<Config['mode']>('static', 'static', 'delegator') })
   // Both plugins must accept the options: '*' with credentials is refused by fastify-corsica
   // (a registration difference, checked below), and delegators return route options only.
-  .filter(({ options }) => !(options.credentials === true && (options.origin ?? '*') === '*'))
+  // So is origin: true (reflect every origin) with credentials, except from a delegator.
+  .filter(({ options, mode }) => !(options.credentials === true && ((options.origin ?? '*') === '*' || (options.origin === true && mode === 'static'))))
   .map((config) => config.mode === 'static'
     ? config
     : { ...config, options: Object.fromEntries(Object.entries(config.options).filter(([key]) => !['preflight', 'hideOptionsRoute', 'logLevel'].includes(key))) })
@@ -212,7 +213,8 @@ export const DIFFERENCES: Difference[] = [
 export const REFUSED: Array<{ id: string, row: string, options: Options }> = [
   { id: "'*' with credentials", row: "| `origin: '*'` with `credentials: true` accepted | refused at registration | browsers reject that pair |", options: { origin: '*', credentials: true } },
   { id: 'invalid values', row: "| Invalid values are used as given (`maxAge: 'x'` is sent as `Access-Control-Max-Age: x`), misspelt keys and strings that are not origins (`'example.com'`) are ignored or never match | refused at registration, all problems at once, with the option path and the fix | misconfiguration should stop the deploy, not surface in a browser |", options: { origin: 'example.com', maxAge: 'x', orgin: [A] } },
-  { id: 'dangerous configurations', row: '| Dangerous configurations accepted: `https://*.github.io`-like wildcards or `http://` origins with credentials, RegExps with catastrophic backtracking, `Cookie` in `allowedHeaders` | refused at registration, each with a `dangerouslyTolerate...` opt-out (none for forbidden header names) | see [Security notes](#security-notes) |', options: { origin: [/^https:\/\/(a+)+\.example$/], allowedHeaders: ['Cookie'] } }
+  { id: 'dangerous configurations', row: '| Dangerous configurations accepted: `https://*.github.io`-like wildcards or RegExps, or `http://` origins, with credentials; RegExps that are slow on some origin (exponential, or n³ and above); `Cookie` in `allowedHeaders` | refused at registration, each with a `dangerouslyTolerate...` opt-out (none for forbidden header names) | see [Security notes](#security-notes) |', options: { origin: [/^https:\/\/(a+)+\.example$/], allowedHeaders: ['Cookie'] } },
+  { id: 'reflect every origin with credentials', row: '| `origin: true` with `credentials: true`, and RegExps matching any site (`/^https:\\/\\/.*$/`) with credentials, accepted | refused at registration (opt-out: `dangerouslyTolerateAnyOriginWithCredentials`); an origin function or delegator may still resolve to `true` per request | every website could read credentialed responses |', options: { origin: true, credentials: true } }
 ]
 
 /** Rows for what the matrix cannot observe byte for byte (registration order, warnings, new options). */
@@ -221,7 +223,9 @@ export const OTHER_ROWS = [
   '| Unanchored RegExps and delegators returning `\'*\'` pass silently | a warning for an unanchored RegExp (citing an origin it matches); `Vary: Origin` on every response decided by a delegator or origin function | `/example\\.com/` matches `https://example.com.evil.test`; shared caches must key on Origin |',
   '| Requested headers reflected as sent | reflected when they form a token list, empty elements dropped (`x-a,,x-b` → `x-a,x-b`) | never echo junk; RFC 9110 §5.6.1 |',
   '| Lower-case method names sent as written (`methods: \'get,put\'`) | upper-cased in place (`GET,PUT`) | browsers compare them case-sensitively, so `put` never allows a PUT |',
-  '| `hook: \'onSend\'` refused | accepted: actual requests get their headers in `onSend` | the last hook before the headers are sent |'
+  '| `hook: \'onSend\'` refused | accepted: actual requests get their headers in `onSend` | the last hook before the headers are sent |',
+  '| A route with `origin: \'*\'` under plugin `credentials: true` sends `Access-Control-Allow-Origin: *` with `-Allow-Credentials: true` | the route is public: `*` without `-Allow-Credentials`, and a warning (`FST_CORS_PUBLIC_ROUTE_WITHOUT_CREDENTIALS`) unless it sets `credentials: false` itself | browsers never send credentials to `*`, so a page sees the same; the warning says what the route really allows |',
+  '| A delegator or origin function may return the same object with new contents on each call | the plain objects and arrays they return are frozen and compiled once: changing one later throws; return a new object | a long list then costs a lookup per request, and options never go stale |'
 ]
 
 test('fastify-corsica answers as @fastify/cors does, except for the listed differences, each observed (seeded)', async (t) => {

@@ -55,16 +55,71 @@ test('{ delegator, hook } runs the delegator in the chosen hook', async (t) => {
   t.equal(res.headers['access-control-allow-origin'], 'https://a.example')
 })
 
-test('compiled policies are cached by the identity of the returned options, checked unchanged by one read per option', async (t) => {
-  const origins: unknown[] = []
-  const options = { origin: ['https://a.example'] }
-  const proxied = new Proxy(options, { get: (target, key) => { if (key === 'origin') origins.push(key); return Reflect.get(target, key) } })
-  const app = await build({ delegator: async () => proxied })
-  await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
-  const afterFirst = origins.length
-  t.ok(afterFirst > 1, 'the first request validates, compiles and copies the options')
-  for (let i = 0; i < 5; i++) await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })
-  t.equal(origins.length - afterFirst, 5, 'later requests read each option once, to compare it with the copy, and compile nothing')
+test('a plain options object is frozen when first returned and compiled once; a change to it throws where it is made', async (t) => {
+  const options = { origin: ['https://a.example'], credentials: true }
+  const app = await build({ delegator: async () => options })
+  t.equal((await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })).headers['access-control-allow-origin'], 'https://a.example')
+  t.ok(Object.isFrozen(options) && Object.isFrozen(options.origin), 'the object and its list are frozen')
+  t.throws(() => { options.origin.push('https://b.example') }, TypeError)
+  t.throws(() => { (options as { credentials: boolean }).credentials = false }, TypeError)
+  t.same(corsHeaders(await app.inject({ url: '/items', headers: { origin: 'https://b.example' } })), { vary: 'Origin' }, 'what is served is what the object holds')
+})
+
+test('a list kept by the delegator and wrapped in a fresh object on every call is compiled once', async (t) => {
+  let reads = 0
+  class CountedRegExp extends RegExp {
+    get source (): string {
+      reads++
+      return super.source
+    }
+  }
+  const list = ['https://a.example', new CountedRegExp('^https:\\/\\/[a-z]+\\.b\\.example$')]
+  const app = await build({ delegator: async () => ({ origin: list, methods: 'GET,PUT' }) })
+  await app.inject({ url: '/items', headers: { origin: 'https://x.b.example' } })
+  const afterFirst = reads
+  t.ok(afterFirst > 2, 'the first request compiles and checks the list')
+  for (let i = 0; i < 5; i++) {
+    t.equal((await app.inject({ url: '/items', headers: { origin: 'https://x.b.example' } })).headers['access-control-allow-origin'], 'https://x.b.example')
+  }
+  t.equal(reads - afterFirst, 5, 'later requests only check that the RegExp still holds what was compiled (one read of its source)')
+})
+
+test('an object literal with a getter is read anew on every call; a nested list with a RegExp is compiled once', async (t) => {
+  let allowed = 'https://a.example'
+  const app = await build({ delegator: async () => ({ get origin () { return [allowed] } }) })
+  t.equal((await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })).headers['access-control-allow-origin'], 'https://a.example')
+  allowed = 'https://b.example'
+  t.equal((await app.inject({ url: '/items', headers: { origin: 'https://b.example' } })).headers['access-control-allow-origin'], 'https://b.example')
+  const nested = [['https://a.example', [/^https:\/\/[a-z]+\.c\.example$/]]]
+  const lists = await build({ origin: async () => nested })
+  for (let i = 0; i < 2; i++) t.equal((await lists.inject({ url: '/items', headers: { origin: 'https://x.c.example' } })).headers['access-control-allow-origin'], 'https://x.c.example')
+  t.ok(Object.isFrozen(nested[0][1]), 'the inner lists are frozen too')
+})
+
+test('a class instance, an Object.create object or a proxy is read anew on every call: never stale', async (t) => {
+  class TenantOptions {
+    #allowed = ['https://a.example']
+    get origin (): string[] { return this.#allowed }
+    allow (origin: string): void { this.#allowed = [origin] }
+  }
+  const instance = new TenantOptions()
+  const created = Object.create({ credentials: false }) as { origin: string }
+  created.origin = 'https://a.example'
+  const frozenInstance = Object.freeze(new TenantOptions())
+  let proxied = ['https://a.example']
+  const proxy = new Proxy({}, { get: (_target, key) => (key === 'origin' ? proxied : undefined), has: (_target, key) => key === 'origin' })
+  for (const [name, result, change] of [
+    ['class instance', instance, () => { instance.allow('https://b.example') }],
+    ['Object.create', created, () => { created.origin = 'https://b.example' }],
+    ['frozen class instance', frozenInstance, () => { frozenInstance.allow('https://b.example') }],
+    ['proxy', proxy, () => { proxied = ['https://b.example'] }]
+  ] as const) {
+    const app = await build({ delegator: async () => result })
+    t.equal((await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })).headers['access-control-allow-origin'], 'https://a.example', name)
+    change()
+    t.equal((await app.inject({ url: '/items', headers: { origin: 'https://b.example' } })).headers['access-control-allow-origin'], 'https://b.example', `${name}: served as it is now`)
+    t.equal((await app.inject({ url: '/items', headers: { origin: 'https://a.example' } })).headers['access-control-allow-origin'], name === 'Object.create' ? 'https://b.example' : undefined, `${name}: the old value is gone`)
+  }
 })
 
 test('a route config is merged over the delegator result', async (t) => {
@@ -121,7 +176,7 @@ test('a delegator result with an insecure combination is refused per request', a
   const app = await build({ delegator: async () => ({ origin: '*', credentials: true }) })
   const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
   t.equal(res.statusCode, 500)
-  t.match(res.json().message, /origin: '\*' cannot be used with credentials: true/)
+  t.match(res.json().message, /origin: '\*' cannot be used with credentials \(browsers reject that pair\)/)
 })
 
 test('a delegator result whose route merge is invalid is a 500', async (t) => {

@@ -65,21 +65,26 @@ test('loading the package changes nothing outside it: no TypeBox registry entry,
   t.equal(out, 'true false true')
 })
 
-test('loading the package loads neither TypeBox nor the Public Suffix List; the list loads when a wildcard pattern is configured', async (t) => {
-  // safe-regex2 is not checked: Fastify itself loads it (find-my-way), so it costs nothing here.
+test('loading the package loads neither TypeBox, the Public Suffix List nor the RegExp parser; they load when wildcard patterns or RegExps are configured', async (t) => {
   const out = runNode(['-e', `
     const loaded = (name) => Object.keys(require.cache).some((file) => file.includes('/node_modules/' + name + '/'))
+    const names = ['@sinclair/typebox', 'tldts', 'regjsparser']
     const Fastify = require('fastify')
     const corsPlugin = require('fastify-corsica')
-    const atLoad = ['@sinclair/typebox', 'tldts'].map(loaded).join()
+    const atLoad = names.map(loaded).join()
     const plain = Fastify()
-    plain.register(corsPlugin, { origin: ['https://a.example', /^https:\\/\\/b\\.example$/] })
+    plain.register(corsPlugin, { origin: ['https://a.example', 'https://b.example'] })
     plain.ready().then(() => {
-      const afterPlain = loaded('tldts')
+      const afterPlain = names.map(loaded).join()
       const patterned = Fastify()
       patterned.register(corsPlugin, { origin: ['https://*.a.example'] })
-      return patterned.ready().then(() => console.log([atLoad, afterPlain, ['@sinclair/typebox', 'tldts'].map(loaded).join()].join(' ')))
+      return patterned.ready().then(() => {
+        const afterPattern = names.map(loaded).join()
+        const withRegExp = Fastify()
+        withRegExp.register(corsPlugin, { origin: [/^https:\\/\\/b\\.example$/] })
+        return withRegExp.ready().then(() => console.log([atLoad, afterPlain, afterPattern, names.map(loaded).join()].join(' ')))
+      })
     })
   `])
-  t.equal(out, 'false,false false false,true')
+  t.equal(out, 'false,false,false false,false,false false,true,false false,true,true')
 })

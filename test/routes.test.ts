@@ -147,7 +147,7 @@ test('an invalid route config fails at ready() naming the route and each option'
   t.match(error?.message, /3 problems in config\.cors of route PUT \/items\/:id/)
   t.match(error?.message, /orgin: is not an option; did you mean 'origin'\?/)
   t.match(error?.message, /maxAge: expected a whole number/)
-  t.match(error?.message, /origin: '\*' cannot be used with credentials: true/)
+  t.match(error?.message, /origin: '\*' cannot be used with credentials \(browsers reject that pair\), and credentials is true/)
 })
 
 test('plugin-only options are refused in a route config', async (t) => {

@@ -6,7 +6,6 @@ import corsPlugin from '../src/index.js'
 import { corsOf, serve } from './helpers/http.js'
 import { emitted, registrationError } from './helpers/app.js'
 import { unanchoredExample } from '../src/origin.js'
-import { snapshot, unchanged } from '../src/user-function.js'
 
 const TRUSTED = 'https://trusted.example'
 const OTHER = 'https://other.example'
@@ -20,11 +19,9 @@ async function appWith (options: unknown, routes?: (app: FastifyInstance) => voi
   return app
 }
 
-test('bug 1: a delegator mutating one shared options object is served what it returns now, never its first answer', async (t) => {
-  const shared: { origin: boolean, credentials: boolean } = { origin: false, credentials: true }
+test('bug 1: a delegator that returns a new object per request is served what it returns now, never an earlier answer', async (t) => {
   const app = await appWith((_instance: FastifyInstance) => (request: { headers: Record<string, string | undefined> }, cb: (error: Error | null, options?: unknown) => void) => {
-    shared.origin = request.headers['x-trusted'] === '1'
-    cb(null, shared)
+    cb(null, { origin: request.headers['x-trusted'] === '1', credentials: true })
   })
   const send = await serve(t, app)
   const trusted = await send('GET', '/x', { origin: TRUSTED, 'x-trusted': '1' })
@@ -40,14 +37,29 @@ test('bug 1: a delegator mutating one shared options object is served what it re
   t.equal(again.headers['access-control-allow-origin'], TRUSTED)
 })
 
-test('bug 1: an origin function pushing into the list it returned is judged by the list as it is now', async (t) => {
-  const list: string[] = [TRUSTED]
+test('bug 1: a delegator mutating one shared options object fails loudly where it mutates it (the object was frozen), never serving an old answer', async (t) => {
+  const shared: { origin: boolean, credentials: boolean } = { origin: false, credentials: true }
+  const app = await appWith((_instance: FastifyInstance) => (request: { headers: Record<string, string | undefined> }, cb: (error: Error | null, options?: unknown) => void) => {
+    shared.origin = request.headers['x-trusted'] === '1'
+    cb(null, shared)
+  })
+  const send = await serve(t, app)
+  t.same(corsOf(await send('GET', '/x', { origin: OTHER })), { vary: 'Origin' })
+  const trusted = await send('GET', '/x', { origin: TRUSTED, 'x-trusted': '1' })
+  t.equal(trusted.status, 500, 'the assignment to the frozen object throws in the delegator')
+  t.match(JSON.parse(trusted.body).message, /read only property 'origin'/)
+  t.equal(trusted.headers['access-control-allow-origin'], undefined)
+})
+
+test('bug 1: an origin function pushing into the list it returned fails loudly (the list was frozen); a new list is judged as it is', async (t) => {
+  let list: string[] = [TRUSTED]
   const app = await appWith({ origin: async () => list })
   const send = await serve(t, app)
   t.same(corsOf(await send('GET', '/x', { origin: OTHER })), { vary: 'Origin' })
-  list.push(OTHER)
+  t.throws(() => list.push(OTHER), TypeError)
+  list = [TRUSTED, OTHER]
   t.equal((await send('GET', '/x', { origin: OTHER })).headers['access-control-allow-origin'], OTHER)
-  list.splice(0, list.length, TRUSTED)
+  list = [TRUSTED]
   t.same(corsOf(await send('GET', '/x', { origin: OTHER })), { vary: 'Origin' })
 })
 
@@ -201,7 +213,7 @@ test('refused: forbidden request-header names in allowedHeaders', async (t) => {
 test('refused: a RegExp with catastrophic backtracking, with its opt-out; a safe one is accepted', async (t) => {
   const error = await registrationError({ origin: [/^https:\/\/(a+)+\.example\.com$/] })
   t.same(error.issues?.map((issue) => issue.path), ['origin[0]'])
-  t.match(error.issues?.[0].message, /nested or overlapping quantifiers.*dangerouslyTolerateUnsafeRegExps: true/)
+  t.match(error.issues?.[0].message, /exponential time.*'\(a\+\)\+'.*'https:\/\/a+~'.*dangerouslyTolerateUnsafeRegExps: true/)
   const route = Fastify()
   await route.register(corsPlugin, { origin: [TRUSTED] })
   t.throws(() => route.get('/r', { config: { cors: { origin: [/^https:\/\/(a*)*\.example\.com$/] } } }, async () => 'r'), { code: 'FST_CORS_INVALID_ROUTE_OPTIONS' }, 'in a route config too')
@@ -248,23 +260,6 @@ test('an origin function returning the same list with a RegExp reuses what it co
     await app.close()
   })
   t.same(warnings.map((warning) => warning.message), ['fastify-corsica: origin[0]: the RegExp /(?:corp|internal)-only$/ is not anchored with ^...$, so it also matches origins that merely contain the text; anchor it'])
-})
-
-test('snapshot and unchanged: what counts as the same options', (t) => {
-  const regexp = /^https:\/\/a\.example$/
-  const bare = Object.assign(Object.create(null) as Record<string, unknown>, { origin: ['https://a.example'] })
-  const value = { origin: ['https://a.example', regexp], credentials: true, nested: { list: [1, 2] }, bare }
-  const copy = snapshot(value)
-  t.ok(unchanged(copy, value))
-  t.ok(unchanged(copy, { ...value }), 'an equal object')
-  const changes: unknown[] = [
-    { ...value, credentials: false }, { ...value, origin: ['https://a.example'] }, { ...value, origin: ['https://a.example', /^https:\/\/a\.example$/] },
-    { ...value, nested: { list: [1, 3] } }, { ...value, nested: [1, 2] }, { ...value, extra: 1 }, { origin: value.origin, credentials: true, nested: value.nested, other: bare },
-    { ...value, bare: new Map() }, 'a string'
-  ]
-  for (const changed of changes) t.notOk(unchanged(copy, changed), JSON.stringify(changed))
-  t.notOk(unchanged(snapshot('x'), { origin: 'x' }), 'a string was recorded, an object is given')
-  t.end()
 })
 
 test('two host-constrained routes with the same method, URL and options warn once', async (t) => {

@@ -103,6 +103,13 @@ export const optionChecks: Readonly<Record<string, (value: unknown) => boolean>>
       )
     }
   })(),
+  dangerouslyTolerateAnyOriginWithCredentials: (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'boolean')
+      )
+    }
+  })(),
   preflight: (() => {
     return function check(value) {
       return (

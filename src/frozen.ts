@@ -1,0 +1,71 @@
+import { types } from 'node:util'
+import type { OriginCompilation } from './origin.js'
+
+interface CachedOrigin {
+  readonly compilation: OriginCompilation
+  /** The RegExps of the list with what they held when compiled: `RegExp.prototype.compile` can change one in place. */
+  readonly regexps: ReadonlyArray<readonly [RegExp, string, string]>
+}
+
+/**
+ * What user functions (delegators, origin functions) return, compiled once per object
+ * (docs/behaviour.md §6.3). Plain data (plain objects and arrays, all the way down, holding
+ * strings, numbers, booleans, RegExps and functions) is frozen the first time it is seen, so
+ * what was compiled from it is what it holds for as long as it lives: returning the same object
+ * costs a lookup whatever its size, and a list kept and wrapped in a fresh object on every call
+ * is compiled once too. Anything else (class instances, getters, proxies) is read anew on every
+ * call. One cache per registration: nothing is shared between servers.
+ */
+export class ResultCache {
+  private readonly frozen = new WeakSet<object>()
+  private readonly origins = new WeakMap<object, Map<string, CachedOrigin>>()
+  private readonly wildcards = new WeakMap<object, boolean>()
+
+  /** True when `value` is plain data, now frozen (or a primitive, RegExp or function): safe to compile once per identity. */
+  freeze (value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || value instanceof RegExp || this.frozen.has(value)) return true
+    const proto = Object.getPrototypeOf(value)
+    const plain = Array.isArray(value) ? proto === Array.prototype : proto === Object.prototype || proto === null
+    if (!plain || types.isProxy(value)) return false
+    for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(value))) {
+      if (!('value' in descriptor) || !this.freeze(descriptor.value)) return false
+    }
+    Object.freeze(value)
+    this.frozen.add(value)
+    return true
+  }
+
+  /** The compilation of an origin value under `key` (what the checks depend on), reused when the value is a list frozen here. */
+  origin (value: unknown, key: string, compile: () => OriginCompilation): OriginCompilation {
+    if (!Array.isArray(value) || !this.freeze(value)) return compile()
+    let byKey = this.origins.get(value)
+    if (byKey === undefined) this.origins.set(value, byKey = new Map())
+    const known = byKey.get(key)
+    if (known !== undefined && known.regexps.every(([regexp, source, flags]) => regexp.source === source && regexp.flags === flags)) return known.compilation
+    const compilation = compile()
+    byKey.set(key, { compilation, regexps: regexpsIn(value).map((regexp) => [regexp, regexp.source, regexp.flags] as const) })
+    return compilation
+  }
+
+  /** Whether an origin value holds '*', remembered for a list frozen here. */
+  holdsAnyOrigin (value: unknown): boolean {
+    if (!Array.isArray(value) || !this.freeze(value)) return holdsAnyOrigin(value)
+    let holds = this.wildcards.get(value)
+    if (holds === undefined) this.wildcards.set(value, holds = holdsAnyOrigin(value))
+    return holds
+  }
+
+  /** True for a list compiled here: it passed the schema check then, and is frozen since. */
+  knows (value: unknown): boolean {
+    return Array.isArray(value) && this.origins.has(value)
+  }
+}
+
+/** True for `'*'` or a (nested) list holding it. */
+export function holdsAnyOrigin (origin: unknown): boolean {
+  return origin === '*' || (Array.isArray(origin) && origin.some(holdsAnyOrigin))
+}
+
+function regexpsIn (list: readonly unknown[]): RegExp[] {
+  return list.flatMap((item): RegExp[] => Array.isArray(item) ? regexpsIn(item) : item instanceof RegExp ? [item] : [])
+}
