@@ -1,38 +1,32 @@
+import { CorsHandleNotBoundError } from './config/errors.js'
+import type { CorsHandle, CorsOptions } from './config/schema.js'
 import type { Registration } from './registration.js'
-import type { CorsOptions } from './schema.js'
 
-/**
- * Changes a registration's options at runtime (docs/behaviour.md §8). Made by
- * `createCorsHandle()`, passed as the `handle` option of one registration.
- */
-export interface CorsHandle {
-  /**
-   * Replaces the registration's options, validated like registration options; throws the same
-   * coded error (every problem listed) and leaves the running policy untouched when they are
-   * invalid. `hook`, `preflight`, `hideOptionsRoute` and `logLevel` may be left out (kept) but
-   * not changed. Requests in flight finish under the options they started with.
-   */
-  reconfigure: (options: CorsOptions) => void
-  /** The options in force, defaults applied; frozen. Mutating the options object given has no effect. */
-  readonly options: Readonly<CorsOptions>
-}
+export type { CorsHandle }
 
-const bound = new WeakMap<CorsHandle, Registration>()
-
+/** A handle; it serves the one registration it is passed to (docs/behaviour.md §8.1). */
 class Handle implements CorsHandle {
+  #registration: Registration | null = null
+
   reconfigure (options: CorsOptions): void {
-    registrationOf(this).reconfigure(options)
+    this.registration.reconfigure(options)
   }
 
   get options (): Readonly<CorsOptions> {
-    return registrationOf(this).options
+    return this.registration.options
   }
-}
 
-function registrationOf (handle: CorsHandle): Registration {
-  const registration = bound.get(handle)
-  if (registration === undefined) throw new Error('fastify-corsica: this handle is not bound yet: pass it as the handle option of a registration, and wait for the plugin to load')
-  return registration
+  private get registration (): Registration {
+    if (this.#registration === null) throw new CorsHandleNotBoundError('this handle is not bound yet: pass it as the handle option of a registration, and wait for the plugin to load')
+    return this.#registration
+  }
+
+  /** Binds the handle to `registration`; a problem to report at `handle`, or null. */
+  bind (registration: Registration): string | null {
+    if (this.#registration !== null) return 'is already bound to another registration; make one handle per registration'
+    this.#registration = registration
+    return null
+  }
 }
 
 /** A handle to pass as the `handle` option: `const cors = createCorsHandle()`. */
@@ -40,10 +34,7 @@ export function createCorsHandle (): CorsHandle {
   return new Handle()
 }
 
-/** Binds a handle to the registration it was passed to; a handle serves one registration. */
+/** Binds a handle to the registration it was passed to; a problem to report at `handle`, or null. */
 export function bindHandle (handle: CorsHandle, registration: Registration): string | null {
-  if (!(handle instanceof Handle)) return 'is not a handle made by createCorsHandle()'
-  if (bound.has(handle)) return 'is already bound to another registration; make one handle per registration'
-  bound.set(handle, registration)
-  return null
+  return handle instanceof Handle ? handle.bind(registration) : 'is not a handle made by createCorsHandle()'
 }

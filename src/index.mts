@@ -13,6 +13,6 @@ export type {
   CorsDelegator,
   DelegatorCallback,
   CorsHook
-} from './schema.js'
-export type { ConfigIssue } from './errors.js'
+} from './config/schema.js'
+export type { ConfigIssue } from './config/compiled.js'
 export type { CorsHandle } from './handle.js'

@@ -1,37 +1,48 @@
 /**
- * fastify-corsica: options → validate → compile → policy → per-request hooks.
- * The rules the code follows are in docs/behaviour.md.
+ * fastify-corsica: options → validate → compile → one immutable state → per-request hooks.
+ * The rules the code follows are in docs/behaviour.md. A newcomer reads, top-down:
  *
- * - `schema.ts`        TypeBox schema of the options (types come from it)
- * - `options.ts`       schema problems, semantic checks, defaults
- * - `origin.ts`        origin normalization, wildcard patterns, matchers
- * - `tokens.ts`        method and header-name grammar
- * - `policy.ts`        immutable policies with precomputed header values
- * - `registration.ts`  one registration: its settings, plugin policy and route policies
- * - `registry.ts`      what the plugin knows about one server: registrations and routes
- * - `routes.ts`        `onRoute`, route records, the `OPTIONS *` route
- * - `pattern.ts`       route patterns and request paths as Fastify's router reads them
- * - `served.ts`        which route Fastify serves a preflight's method with
- * - `preflight.ts`     judging and answering a preflight
- * - `actual.ts`        the headers of an actual request
- * - `resolve.ts`       per-request parts: delegator, origin function
- * - `user-function.ts` calling user functions, checking what they resolve to
- * - `delegator.ts`     per-request options, compiled once per returned object
- * - `hook.ts`          the Fastify hooks and the OPTIONS handler
+ * - `registration.ts`    one `register()`: its compiled state, its routes, `reconfigure`
+ * - `handle.ts`          `createCorsHandle()`, to reconfigure a registration at runtime
+ * - `config/`            options to policies, shared by every layer below it
+ *   - `compiled.ts`        the compiled types every layer shares (Policy, CompiledState)
+ *   - `schema.ts`          TypeBox schema of the options (the option types come from it)
+ *   - `option-names.ts`    option names and what each accepts, without loading TypeBox
+ *   - `generated/checks.ts` validators generated from the schema (`npm run generate`)
+ *   - `options.ts`         schema problems, one check per option, defaults, inheritance
+ *   - `origin.ts`          origin normalization, wildcard patterns, matchers
+ *   - `regexp-cost.ts`     what a RegExp origin costs on well-formed origins
+ *   - `safety.ts`          refusals and warnings about origins and headers
+ *   - `tokens.ts`          method and header-name grammar
+ *   - `frozen.ts`          user functions' results, frozen and compiled once per object
+ *   - `policy.ts`          building a policy; plugin, route and delegated options
+ *   - `errors.ts`          coded errors
+ * - `routing/`           which route a preflight is for
+ *   - `registry.ts`        the routes of one server, seen by `onRoute`, and their table
+ *   - `route-table.ts`     routes indexed by pattern segments: identify, constrained candidates
+ *   - `pattern.ts`         route patterns and request paths as Fastify's router reads them
+ *   - `served.ts`          which route Fastify serves a preflight's method with
+ *   - `printed-routes.ts`  routes as `printRoutes` lists them (routes declared before the plugin)
+ * - `request/`           what happens per request
+ *   - `hooks.ts`           the Fastify hooks and the `OPTIONS *` handler
+ *   - `preflight.ts`       judging and answering a preflight
+ *   - `actual.ts`          the headers of an actual request
+ *   - `resolve.ts`         per-request parts: delegator, origin function
+ *   - `delegator.ts`       per-request options, compiled once per returned object
+ *   - `user-function.ts`   calling user functions, checking what they resolve to
+ *   - `explain.ts`, `vary.ts`
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import * as errors from './errors.js'
+import * as errors from './config/errors.js'
+import { MAX_AGE_ABOVE_CAP, PUBLIC_ROUTE_WITHOUT_CREDENTIALS } from './config/options.js'
+import { UNANCHORED_REGEXP } from './config/origin.js'
+import { PUBLIC_SUFFIX_WILDCARD, REFLECTED_HEADERS_WITH_CREDENTIALS } from './config/safety.js'
+import type * as schema from './config/schema.js'
 import { bindHandle, createCorsHandle, type CorsHandle } from './handle.js'
-import { buildHooks, buildOptionsHandler } from './hook.js'
-import { copyOptions, MAX_AGE_ABOVE_CAP } from './options.js'
-import { UNANCHORED_REGEXP } from './origin.js'
-import { compilePluginOptions } from './policy.js'
-import { PUBLIC_SUFFIX_WILDCARD, REFLECTED_HEADERS_WITH_CREDENTIALS } from './safety.js'
 import { Registration } from './registration.js'
-import { registryFor } from './registry.js'
-import { addOptionsRoute, buildOnRoute } from './routes.js'
-import type * as schema from './schema.js'
+import { buildHooks, buildOptionsHandler } from './request/hooks.js'
+import type { SeenRoute } from './routing/registry.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -41,8 +52,8 @@ declare module 'fastify' {
 }
 
 /**
- * Registers CORS for the scope it is registered in. Options are validated and compiled
- * once; a route's `config.cors` is compiled when the route is added.
+ * Registers CORS for the scope it is registered in. Options are validated and compiled once;
+ * each route's `config.cors` is compiled from its final options when the app becomes ready.
  *
  * @example
  * ```ts
@@ -61,21 +72,17 @@ declare module 'fastify' {
  */
 async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions | schema.CorsDelegator): Promise<void> {
   // register(corsPlugin, (instance) => delegator): Fastify has already called the outer function.
-  // A copy: changing the options object after registration changes nothing (docs/behaviour.md §2.3).
-  const raw: schema.CorsOptions = typeof options === 'function' ? { delegator: options } : copyOptions(options)
-  const compiled = compilePluginOptions(raw)
-  const registration = new Registration(fastify, registryFor(fastify), raw, compiled)
-  if (raw.handle !== undefined) {
-    const problem = bindHandle(raw.handle, registration)
-    if (problem !== null) throw errors.errorWithIssues(errors.CorsConfigError, 'the fastify-corsica options', [{ path: 'handle', message: problem }])
+  const registration = new Registration(fastify, typeof options === 'function' ? { delegator: options } : options)
+  const handle = registration.options.handle
+  if (handle !== undefined) {
+    const problem = bindHandle(handle, registration)
+    if (problem !== null) throw errors.errorWithIssues(errors.CorsConfigError, 'the options', [{ path: 'handle', message: problem }])
   }
-  // Warnings are given once, at registration, never per request (docs/behaviour.md §2.5).
-  for (const warning of compiled.warnings) registration.warnConfig(warning, '')
-  fastify.addHook('onRoute', buildOnRoute(registration))
+  const { optionsHandlers } = registration.routes
+  fastify.addHook('onRoute', (route: SeenRoute) => { registration.onRoute(route, optionsHandlers.has(route.handler)) })
   for (const [name, hook] of buildHooks(registration)) fastify.addHook(name as 'onRequest', hook as never)
-  if (registration.answersPreflights) {
-    addOptionsRoute(registration, { hide: compiled.options.hideOptionsRoute, logLevel: compiled.options.logLevel }, buildOptionsHandler(registration))
-  }
+  if (registration.answersPreflights) registration.addOptionsRoute(buildOptionsHandler(registration))
+  fastify.addHook('onReady', async () => { registration.onReady() })
 }
 
 fp(corsPlugin, { fastify: '5.x', name: 'fastify-corsica' })
@@ -87,9 +94,11 @@ corsPlugin.createCorsHandle = createCorsHandle
 corsPlugin.errorCodes = Object.freeze({
   FST_CORS_INVALID_OPTIONS: errors.CorsConfigError,
   FST_CORS_INVALID_ROUTE_OPTIONS: errors.CorsRouteConfigError,
+  FST_CORS_OPTIONS_ROUTE_CONFLICT: errors.CorsOptionsRouteConflictError,
+  FST_CORS_ROUTES_DECLARED_BEFORE_PLUGIN: errors.CorsRoutesUnseenError,
+  FST_CORS_HANDLE_NOT_BOUND: errors.CorsHandleNotBoundError,
   FST_CORS_INVALID_ORIGIN_RESULT: errors.CorsOriginResultError,
-  FST_CORS_INVALID_DELEGATOR_RESULT: errors.CorsDelegatorResultError,
-  FST_CORS_OPTIONS_ROUTE_CONFLICT: errors.CorsOptionsRouteConflictError
+  FST_CORS_INVALID_DELEGATOR_RESULT: errors.CorsDelegatorResultError
 })
 /** Codes of the warnings given at registration (docs/behaviour.md §2.5), through `process.emitWarning` and the logger. */
 corsPlugin.warningCodes = Object.freeze({
@@ -97,7 +106,7 @@ corsPlugin.warningCodes = Object.freeze({
   FST_CORS_MAX_AGE_ABOVE_CAP: MAX_AGE_ABOVE_CAP,
   FST_CORS_PUBLIC_SUFFIX_WILDCARD: PUBLIC_SUFFIX_WILDCARD,
   FST_CORS_REFLECTED_HEADERS_WITH_CREDENTIALS: REFLECTED_HEADERS_WITH_CREDENTIALS,
-  FST_CORS_ROUTE_UNSEEN: errors.CORS_ROUTE_UNSEEN
+  FST_CORS_PUBLIC_ROUTE_WITHOUT_CREDENTIALS: PUBLIC_ROUTE_WITHOUT_CREDENTIALS
 } as const)
 
 // CommonJS consumers get the plugin itself from require(); the types ride along on it.
@@ -105,12 +114,13 @@ declare namespace corsPlugin {
   export type CorsOptions = schema.CorsOptions
   export type RouteCorsOptions = schema.RouteCorsOptions
   export type StaticOrigin = schema.StaticOrigin
+  export type OriginItem = schema.OriginItem
   export type OriginFunction = schema.OriginFunction
   export type OriginCallback = schema.OriginCallback
   export type CorsDelegator = schema.CorsDelegator
   export type DelegatorCallback = schema.DelegatorCallback
   export type CorsHook = schema.CorsHook
-  export type ConfigIssue = errors.ConfigIssue
+  export type ConfigIssue = import('./config/compiled.js').ConfigIssue
   export type { CorsHandle }
 }
 

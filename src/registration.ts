@@ -1,206 +1,206 @@
-import type { FastifyInstance } from 'fastify'
-import { Delegation } from './delegator.js'
-import { CorsConfigError, errorWithIssues, type ConfigIssue, type ErrorWithIssues } from './errors.js'
-import { copyOptions, copyValue, DEFAULTS, isPlainObject } from './options.js'
-import { compilePluginOptions, compileRouteOptions, disabledPolicy, type CompiledOptions, type Policy } from './policy.js'
-import type { ConfigWarning } from './origin.js'
-import type { Registry, UrlEntry } from './registry.js'
-import type { CorsHook, CorsOptions, RouteCorsOptions } from './schema.js'
-import { warn } from './warnings.js'
+import type { FastifyInstance, FastifySchema } from 'fastify'
+import type { CompiledState, ConfigIssue, ConfigWarning, RoutePolicy } from './config/compiled.js'
+import { CorsConfigError, CorsOptionsRouteConflictError, CorsRoutesUnseenError, errorWithIssues, type ErrorWithIssues } from './config/errors.js'
+import { ResultCache } from './config/frozen.js'
+import { copyOptions, copyValue, DEFAULTS, isPlainObject, type Resolution } from './config/options.js'
+import { buildPolicy, compileRoute, resolvePluginOptions } from './config/policy.js'
+import type { CorsHandle, CorsHook, CorsOptions } from './config/schema.js'
+import { Delegation } from './request/delegator.js'
+import { routeName, routesOf, type SeenRoute, type ServerRoutes } from './routing/registry.js'
+import { staticAnswers } from './routing/served.js'
+import type { Owner } from './routing/route-table.js'
 
-/** What a preflight is judged by: a route's policy under the registration that owns the route. */
-export interface Target {
-  readonly owner: Registration
-  readonly policy: Policy
-  readonly routeCors: RouteCorsOptions | false | undefined
-  /** The route's URL entry, for `methods: 'auto'`; null for a path no route serves. */
-  readonly entry: UrlEntry | null
-}
-
-/**
- * What a registration compiled from one set of options: its plugin policy, the policy of a
- * `cors: false` route, and the caches of route policies built under it (docs/behaviour.md §8).
- */
-interface Generation {
-  readonly raw: CorsOptions
-  readonly policy: Policy
-  readonly disabled: Policy
-  readonly targets: readonly Target[]
-  readonly pluginWarnings: ReadonlySet<string>
-  // The HEAD route Fastify adds for a GET shares its config object: compile and warn once.
-  readonly routePolicies: WeakMap<object, Policy>
-  // Routes declared with equal options (the same literal on many routes) share one compiled policy.
-  readonly compiledBySpelling: Map<string, CompiledOptions>
-  // Routes the plugin never saw (declared before it loaded), compiled at their first request.
-  readonly unseen: WeakMap<object, Policy>
-}
+/** How many warning messages a registration remembers having given (docs/behaviour.md §2.5). */
+const WARNED_KEPT = 100
 
 /** Options a running registration cannot change: they decide which hooks and routes it added. */
 const FIXED_SETTINGS = ['hook', 'preflight', 'hideOptionsRoute', 'logLevel'] as const
 
 /**
- * One `register(corsPlugin, options)`: its settings (which hook, whether it answers
- * preflights), its compiled plugin policy, and the policies of the routes it compiles.
- * `reconfigure` replaces the options at runtime (docs/behaviour.md §8).
+ * One `register(corsPlugin, options)`: its settings (which hooks it added, whether it answers
+ * preflights), its options, and the one compiled state requests read (`state`: the plugin policy
+ * and the policy of every route it owns), built when the app becomes ready from the routes'
+ * final options and replaced whole by `reconfigure` (docs/behaviour.md §8).
  */
-export class Registration {
+export class Registration implements Owner {
+  state: CompiledState
+  readonly routes: ServerRoutes
   readonly hook: CorsHook
   /** The `preflight` option: whether this registration answers preflights at all. */
   readonly answersPreflights: boolean
-  private generation: Generation
+  /** The name of this registration's hook functions, which `printRoutes` shows on every route they run on. */
+  readonly hookName: string
+  private resolution: Resolution
+  private raw: CorsOptions
+  private readonly results = new ResultCache()
+  private slots = 0
+  private ready = false
+  /** The warnings given, the latest WARNED_KEPT of them: each once per registration, in bounded memory (§2.5). */
   private readonly warned = new Set<string>()
 
-  constructor (
-    readonly instance: FastifyInstance,
-    readonly registry: Registry,
-    raw: CorsOptions,
-    compiled: CompiledOptions
-  ) {
-    this.hook = compiled.options.hook
-    this.answersPreflights = compiled.options.preflight
-    this.generation = this.generationOf(raw, compiled)
-    registry.registrations.push(this)
+  constructor (readonly instance: FastifyInstance, options: unknown) {
+    this.routes = routesOf(instance)
+    this.hookName = `fastifyCorsica#${++this.routes.registrations}`
+    // A copy: changing the options object after registration changes nothing (docs/behaviour.md §2.3).
+    this.raw = copyOptions(options)
+    this.resolution = resolvePluginOptions(this.raw, this.results)
+    this.hook = this.resolution.options.hook
+    this.answersPreflights = this.resolution.options.preflight
+    this.state = this.compile(this.resolution, false).state
+    this.warn(this.resolution.warnings)
+    this.routes.loaded(this.hookName, instance)
   }
 
-  /** The plugin policy now in force. */
-  get policy (): Policy {
-    return this.generation.policy
+  /** Records a route `onRoute` reports; its policy is compiled when the app becomes ready, from its final options. */
+  onRoute (route: SeenRoute, catchAll: boolean): void {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (!catchAll && methods.includes('OPTIONS') && this.routes.optionsRoutes.has(catchAllPath(route.url))) throw optionsRouteConflict(route.url)
+    this.routes.record(route, Object.freeze({ owner: this, slot: this.slots++, catchAll }))
   }
 
-  /** Judge preflights for paths no route serves: this registration's policy (docs/behaviour.md §3.8). */
-  get targets (): readonly Target[] {
-    return this.generation.targets
-  }
-
-  /** The options now in force, defaults applied: a frozen copy, made when asked (docs/behaviour.md §8.5). */
-  get options (): Readonly<CorsOptions> {
-    return deepFreeze(effectiveOptions(this.generation.raw))
-  }
-
-  private generationOf (raw: CorsOptions, compiled: CompiledOptions): Generation {
-    const delegation = raw.delegator === undefined ? null : new Delegation(raw.delegator, this.instance, raw)
-    const policy = Object.freeze({ ...compiled.policy, delegation })
-    return {
-      raw,
-      policy,
-      disabled: disabledPolicy(policy),
-      targets: [{ owner: this, policy, routeCors: undefined, entry: null }],
-      pluginWarnings: new Set(compiled.warnings.map((warning) => `${warning.code} ${warning.message}`)),
-      routePolicies: new WeakMap(),
-      compiledBySpelling: new Map(),
-      unseen: new WeakMap()
-    }
+  /**
+   * When the app becomes ready: every route is declared and every `onRoute` hook has run, so the
+   * route table is built and this registration's route policies compiled from the routes' final
+   * options; an invalid `config.cors` fails startup, naming the route (docs/behaviour.md §2.3).
+   */
+  onReady (): void {
+    this.refuseRoutesDeclaredBefore()
+    // The first registration to get ready computes the server's static answers, for every registration on it.
+    this.routes.answers ??= staticAnswers(this.instance, this.routes)
+    this.ready = true
+    const { state, warnings } = this.compile(this.resolution, true)
+    this.state = state
+    this.warn(warnings)
   }
 
   /**
    * Replaces this registration's options (docs/behaviour.md §8): validated like registration
    * options (one coded error listing every problem), then the plugin policy and every route's
-   * policy are compiled; only when all of that succeeded are they swapped in, in one
-   * synchronous step. On any problem it throws and the running policy stays as it was.
+   * policy are compiled; only when all of that succeeded is the new state swapped in, in one
+   * assignment. On any problem it throws and the running state stays as it was.
    */
   reconfigure (options: unknown): void {
     const raw = copyOptions(options)
-    const current = this.generation.raw
     const issues: ConfigIssue[] = []
     // copyOptions copied an options object; anything else goes on to validation, which refuses it.
     if (raw !== options) {
       for (const key of FIXED_SETTINGS) {
-        const now = current[key] ?? (DEFAULTS as Record<string, unknown>)[key]
-        if (raw[key] === undefined) {
-          (raw as Record<string, unknown>)[key] = current[key]
-        } else if (raw[key] !== now) {
-          issues.push({ path: key, message: `cannot change at runtime (it decides which hooks and routes the plugin added); it is ${now === undefined ? 'not set' : JSON.stringify(now)}` })
-        }
+        const now = this.raw[key] ?? (DEFAULTS as Record<string, unknown>)[key]
+        if (raw[key] === undefined) (raw as Record<string, unknown>)[key] = this.raw[key]
+        else if (raw[key] !== now) issues.push({ path: key, message: `cannot change at runtime (it decides which hooks and routes the plugin added); it is ${now === undefined ? 'not set' : JSON.stringify(now)}` })
       }
-      if (raw.handle !== undefined && raw.handle !== current.handle) issues.push({ path: 'handle', message: 'cannot change at runtime; leave it out, or pass the same handle' })
-      raw.handle = current.handle
+      if (raw.handle !== undefined && raw.handle !== this.raw.handle) issues.push({ path: 'handle', message: 'cannot change at runtime; leave it out, or pass the same handle' })
+      raw.handle = this.raw.handle
     }
-    const compiled = compileCheckingFixed(raw, issues)
-    const next = this.generationOf(raw, compiled)
-    // Every route this registration owns, compiled under the new options before anything changes.
-    const records = this.registry.recordsOf(this)
-    const policies = records.map((record) => this.routePolicyIn(next, record.routeCors, () => `${record.methods.join(',')} ${record.entry.url}`, false))
-    this.generation = next
-    records.forEach((record, index) => { record.policy = policies[index] })
-    this.registry.served.clear()
-    for (const warning of compiled.warnings) this.warnConfig(warning, '')
+    let resolution: Resolution
+    try {
+      resolution = resolvePluginOptions(raw, this.results)
+    } catch (error) {
+      if (issues.length === 0) throw error
+      throw errorWithIssues(CorsConfigError, 'the options', [...issues, ...(error as ErrorWithIssues).issues.filter((issue) => !issues.some((fixed) => fixed.path === issue.path))])
+    }
+    if (issues.length > 0) throw errorWithIssues(CorsConfigError, 'the options', issues)
+    const { state, warnings } = this.compile(resolution, this.ready)
+    this.raw = raw
+    this.resolution = resolution
+    this.state = state
+    this.warn(warnings)
+  }
+
+  /** The options in force, defaults applied: a frozen copy, made when asked (docs/behaviour.md §8.5). */
+  get options (): Readonly<CorsOptions> {
+    const withDefaults: Record<string, unknown> = { ...DEFAULTS }
+    for (const [key, value] of Object.entries(this.raw)) if (value !== undefined) withDefaults[key] = copyValue(value)
+    return deepFreeze(withDefaults as CorsOptions)
   }
 
   /**
-   * Gives a configuration warning (docs/behaviour.md §2.5) through `process.emitWarning` and the
-   * logger, once per registration for each distinct message.
+   * Adds `OPTIONS *` in the registration's scope so every preflight has a route to land on; a
+   * user's own OPTIONS route for a path is more specific and wins for that path (§3.7). A
+   * second registration at the same prefix shares the first one's (§4.2).
    */
-  warnConfig (warning: ConfigWarning, where: string): void {
-    const message = `${where}${warning.message}`
-    if (this.warned.has(message)) return
-    this.warned.add(message)
-    warn(this.instance, warning.code, message)
+  addOptionsRoute (handler: (...args: never[]) => unknown): void {
+    const url = `${this.instance.prefix}*`
+    if (this.routes.optionsRoutes.has(catchAllPath(url))) return
+    if (this.instance.hasRoute({ method: 'OPTIONS', url: catchAllPath(url) })) throw optionsRouteConflict(url)
+    this.routes.optionsRoutes.add(catchAllPath(url))
+    this.routes.optionsHandlers.add(handler)
+    const { hideOptionsRoute, logLevel } = this.resolution.options
+    this.instance.route({
+      method: 'OPTIONS',
+      url: '*',
+      // 'hide' is read by @fastify/swagger; Fastify itself ignores it.
+      schema: { hide: hideOptionsRoute } as FastifySchema,
+      ...(logLevel === undefined ? {} : { logLevel }),
+      handler: handler as never
+    })
   }
 
-  /** Gives a warning with this code once per registration; later occurrences are only explained at debug level. */
-  warnOnce (code: string, message: () => string): void {
-    if (this.warned.has(code)) return
-    this.warned.add(code)
-    warn(this.instance, code, message())
+  private compile (resolution: Resolution, withRoutes: boolean): { state: CompiledState, warnings: ConfigWarning[] } {
+    const delegator = resolution.raw.delegator
+    const perRequest = delegator === undefined ? null : new Delegation(delegator, this.instance, resolution)
+    const plugin = buildPolicy(resolution.options, 'plugin', perRequest)
+    const unrouted: RoutePolicy = { policy: plugin, cors: undefined }
+    const routes: Array<RoutePolicy | undefined> = []
+    const warnings = [...resolution.warnings]
+    // Routes that share one config.cors object (a GET and its HEAD) share its policy.
+    const compiled = new Map<unknown, RoutePolicy>()
+    for (const route of withRoutes ? this.routes.routesOf(this) : []) {
+      let policy = route.cors === undefined ? unrouted : compiled.get(route.cors)
+      if (policy === undefined) {
+        const name = routeName(route)
+        const result = compileRoute(resolution, route.cors, name, this.results, perRequest)
+        for (const warning of result.warnings) warnings.push({ code: warning.code, message: `route ${name}: ${warning.message}` })
+        compiled.set(route.cors, policy = { policy: result.policy, cors: route.cors })
+      }
+      routes[route.entry.slot] = policy
+    }
+    return { state: { plugin, unrouted, routes }, warnings }
   }
 
   /**
-   * The policy of a route with this `config.cors` (undefined, false or options) under this
-   * registration, validated and compiled once per config object; throws the coded error
-   * naming the route (`routeName`, built only then) when the options are invalid (docs/behaviour.md §2.3).
+   * Gives each configuration warning this registration has not given yet (docs/behaviour.md
+   * §2.5): through `process.emitWarning` with a code, seen with the logger off, and the logger.
+   * Only the latest WARNED_KEPT messages are remembered, so reconfigurations with ever-changing
+   * values cannot grow memory.
    */
-  routePolicy (routeCors: unknown, routeName: () => string): Policy {
-    return this.routePolicyIn(this.generation, routeCors, routeName, true)
+  private warn (warnings: readonly ConfigWarning[]): void {
+    for (const { code, message } of warnings) {
+      if (this.warned.has(message)) continue
+      this.warned.add(message)
+      if (this.warned.size > WARNED_KEPT) this.warned.delete(this.warned.values().next().value as string)
+      process.emitWarning(`fastify-corsica: ${message}`, { code })
+      this.instance.log.warn(`fastify-corsica: ${message}`)
+    }
   }
 
-  /** Policies of routes declared before the plugin loaded, compiled at their first request (§3.10). */
-  get unseenPolicies (): WeakMap<object, Policy> {
-    return this.generation.unseen
-  }
-
-  private routePolicyIn (generation: Generation, routeCors: unknown, routeName: () => string, warnAbout: boolean): Policy {
-    if (routeCors === undefined) return generation.policy
-    if (routeCors === false) return generation.disabled
-    const key = typeof routeCors === 'object' && routeCors !== null ? routeCors : null
-    const known = key === null ? undefined : generation.routePolicies.get(key)
-    if (known !== undefined) return known
-    const route = routeName()
-    const spelling = spellingOf(routeCors)
-    let result = spelling === null ? undefined : generation.compiledBySpelling.get(spelling)
-    if (result === undefined) {
-      result = compileRouteOptions(generation.raw, routeCors, route)
-      if (spelling !== null) generation.compiledBySpelling.set(spelling, result)
-    }
-    // What the route inherits from the plugin options was warned about at registration.
-    if (warnAbout) {
-      for (const warning of result.warnings) {
-        if (!generation.pluginWarnings.has(`${warning.code} ${warning.message}`)) this.warnConfig(warning, `route ${route}: `)
-      }
-    }
-    const policy = Object.freeze({ ...result.policy, delegation: generation.policy.delegation })
-    if (key !== null) generation.routePolicies.set(key, policy)
-    return policy
+  /**
+   * Routes declared before the plugin loaded (`app.register(corsPlugin)` without `await`, then
+   * routes; or plugins with routes registered before it) run its hooks but were never seen by its
+   * `onRoute`, so their preflights could not be judged: startup fails, naming them and the fix
+   * (docs/behaviour.md §3.10).
+   */
+  private refuseRoutesDeclaredBefore (): void {
+    const unseen = this.routes.unseen(this.instance)
+    if (unseen.length === 0) return
+    throw errorWithIssues(CorsRoutesUnseenError, 'the routes', unseen.map((route) => ({
+      path: route,
+      message: 'was declared before fastify-corsica loaded, so its preflights cannot be judged by its options; register the plugin with `await app.register(corsPlugin, options)` before declaring routes or registering plugins that declare them'
+    })))
   }
 }
 
-/** Plugin options validated and compiled; `issues` found before (fixed settings) go in the same error. */
-function compileCheckingFixed (raw: CorsOptions, issues: readonly ConfigIssue[]): CompiledOptions {
-  let all = issues
-  try {
-    const compiled = compilePluginOptions(raw)
-    if (issues.length === 0) return compiled
-  } catch (error) {
-    if (issues.length === 0 || !(error instanceof CorsConfigError)) throw error
-    all = [...issues, ...(error as ErrorWithIssues).issues.filter((issue) => !issues.some((fixed) => fixed.path === issue.path))]
-  }
-  throw errorWithIssues(CorsConfigError, 'the fastify-corsica options', all)
+/** Tells a user whose own catch-all would take over the OPTIONS requests the plugin must answer. */
+function optionsRouteConflict (url: string): ErrorWithIssues {
+  return errorWithIssues(CorsOptionsRouteConflictError, `route OPTIONS ${url}`, [{
+    path: 'preflight',
+    message: `fastify-corsica answers preflights on OPTIONS ${url}, and another OPTIONS route was declared there; declare your catch-all without OPTIONS (e.g. method: ['GET', 'POST']), or register fastify-corsica with preflight: false and answer preflights yourself`
+  }])
 }
 
-/** The options with the defaults of @fastify/cors applied, copied (arrays and plain objects). */
-function effectiveOptions (raw: CorsOptions): CorsOptions {
-  const withDefaults: Record<string, unknown> = { ...DEFAULTS }
-  for (const [key, value] of Object.entries(raw)) if (value !== undefined) withDefaults[key] = copyValue(value)
-  return withDefaults as CorsOptions
+/** Fastify stores the path '*' as '/*'; compare catch-all paths in that form. */
+function catchAllPath (url: string): string {
+  return url === '*' ? '/*' : url
 }
 
 function deepFreeze<T> (value: T): T {
@@ -211,16 +211,5 @@ function deepFreeze<T> (value: T): T {
   return value
 }
 
-/**
- * Route options written out, when they hold only strings, numbers, booleans, RegExps and
- * arrays of those (a function or any other object: null, compiled on its own).
- */
-function spellingOf (options: unknown): string | null {
-  let plain = true
-  const text = JSON.stringify(options, (_key, value: unknown) => {
-    if (value instanceof RegExp) return { regexp: value.source, flags: value.flags }
-    if (typeof value === 'function' || (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype)) plain = false
-    return value
-  })
-  return plain ? text : null
-}
+/** The handle option, bound to a registration once its options are valid (docs/behaviour.md §8.1). */
+export type { CorsHandle }

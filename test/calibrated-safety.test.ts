@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import corsPlugin from '../src/index.js'
-import { regexpCost } from '../src/regexp-cost.js'
+import { regexpCost } from '../src/config/regexp-cost.js'
 import { corsOf, serve } from './helpers/http.js'
 import { emitted, registrationError } from './helpers/app.js'
 
@@ -227,20 +227,20 @@ test("a route's own origin '*' under plugin credentials is public: no credential
   t.same(warnings.map((warning) => warning.code), ['FST_CORS_PUBLIC_ROUTE_WITHOUT_CREDENTIALS'])
   t.equal(warnings[0].message, "fastify-corsica: route GET /public: origin '*' makes it public, so it does not inherit credentials: true from the plugin options (browsers never send credentials to '*'); set credentials: false in its config.cors to say so")
   const app = await appWith({ origin: ['https://app.example'], credentials: true, allowedHeaders: 'content-type' })
-  t.throws(() => app.get('/own', { config: { cors: { origin: '*', credentials: true } } }, async () => 'own'), { code: 'FST_CORS_INVALID_ROUTE_OPTIONS', message: /'\*' cannot be used with credentials \(browsers reject that pair\), and credentials is true/ })
-  await app.close()
+  app.get('/own', { config: { cors: { origin: '*', credentials: true } } }, async () => 'own')
+  await t.rejects(async () => { await app.ready() }, { code: 'FST_CORS_INVALID_ROUTE_OPTIONS', message: /'\*' cannot be used with credentials \(browsers reject that pair\), and credentials is true/ })
 })
 
 test('a route refused for what it inherits says where credentials came from and how to turn them off there', async (t) => {
-  const app = await appWith({ origin: ['https://app.example'], credentials: true, allowedHeaders: 'content-type' })
-  t.throws(() => app.get('/reflect', { config: { cors: { origin: true } } }, async () => 'r'), {
+  const reflecting = await appWith({ origin: ['https://app.example'], credentials: true, allowedHeaders: 'content-type' })
+  reflecting.get('/reflect', { config: { cors: { origin: true } } }, async () => 'r')
+  await t.rejects(async () => { await reflecting.ready() }, {
     code: 'FST_CORS_INVALID_ROUTE_OPTIONS',
     message: /origin: true reflects every origin, and credentials: true comes from the plugin options \(set credentials: false here if these origins need no cookies\)/
   })
-  t.throws(() => app.get('/insecure', { config: { cors: { origin: ['http://partner.example'] } } }, async () => 'i'), {
-    message: /insecure \(http\) origin and credentials: true comes from the plugin options/
-  })
-  await app.close()
+  const insecure = await appWith({ origin: ['https://app.example'], credentials: true, allowedHeaders: 'content-type' })
+  insecure.get('/insecure', { config: { cors: { origin: ['http://partner.example'] } } }, async () => 'i')
+  await t.rejects(async () => { await insecure.ready() }, { message: /insecure \(http\) origin and credentials: true comes from the plugin options/ })
   // A route that turns credentials off may reflect.
   const open = await serve(t, await appWith({ origin: ['https://app.example'], credentials: true, allowedHeaders: 'content-type' }, (app) => {
     app.get('/reflect', { config: { cors: { origin: true, credentials: false } } }, async () => 'r')

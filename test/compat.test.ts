@@ -219,7 +219,7 @@ export const REFUSED: Array<{ id: string, row: string, options: Options }> = [
 
 /** Rows for what the matrix cannot observe byte for byte (registration order, warnings, new options). */
 export const OTHER_ROWS = [
-  '| `app.register(cors)` without `await`, routes declared right after: works, routes\' `config.cors` read per request | actual requests work the same; preflights to those routes are refused with a reason and a warning (`FST_CORS_ROUTE_UNSEEN`); `await` the registration | the plugin judges a preflight by the route it asks about, and Fastify offers no way to see routes declared before a plugin loaded |',
+  '| `app.register(cors)` without `await`, routes declared right after: works, routes\' `config.cors` read per request | `ready()` fails with `FST_CORS_ROUTES_DECLARED_BEFORE_PLUGIN`, naming the routes; `await` the registration | the plugin judges a preflight by the route it asks about, and never saw those routes\' options; a startup error beats preflights refused in production |',
   '| Unanchored RegExps and delegators returning `\'*\'` pass silently | a warning for an unanchored RegExp (citing an origin it matches); `Vary: Origin` on every response decided by a delegator or origin function | `/example\\.com/` matches `https://example.com.evil.test`; shared caches must key on Origin |',
   '| Requested headers reflected as sent | reflected when they form a token list, empty elements dropped (`x-a,,x-b` → `x-a,x-b`) | never echo junk; RFC 9110 §5.6.1 |',
   '| Lower-case method names sent as written (`methods: \'get,put\'`) | upper-cased in place (`GET,PUT`) | browsers compare them case-sensitively, so `put` never allows a PUT |',

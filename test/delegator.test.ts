@@ -122,6 +122,48 @@ test('a class instance, an Object.create object or a proxy is read anew on every
   }
 })
 
+test('a fresh object holding the same values as the last result reuses its policy; any difference is compiled', async (t) => {
+  const list = ['https://a.example']
+  const proto = Object.create({ exposedHeaders: 'X-Proto' }) as Record<string, unknown>
+  proto.origin = list
+  const proxy = new Proxy({ origin: list }, {
+    get: (target, key) => (key === 'exposedHeaders' ? 'X-Proxy' : target[key as 'origin']),
+    has: (_target, key) => key === 'origin' || key === 'exposedHeaders'
+  })
+  const results: Record<string, () => unknown> = {
+    plain: () => ({ origin: list }),
+    exposed1: () => ({ origin: list, exposedHeaders: 'X-1' }),
+    exposed2: () => ({ origin: list, exposedHeaders: 'X-2' }),
+    other: () => ({ origin: list, credentials: true }),
+    proto: () => proto,
+    proxy: () => proxy
+  }
+  const app = await build({ delegator: async (request: FastifyRequest) => results[request.headers['x-step'] as string]() }, (instance) => {
+    instance.get('/route', { config: { cors: { exposedHeaders: 'X-Route' } } }, async () => 'route')
+  })
+  const expose = async (step: string, url = '/items'): Promise<unknown> => (await app.inject({ url, headers: { origin: 'https://a.example', 'x-step': step } })).headers['access-control-expose-headers']
+  const seen: unknown[] = []
+  for (const [step, url] of [['plain'], ['plain'], ['exposed1'], ['exposed1'], ['exposed2'], ['other'], ['exposed2'], ['plain'], ['proto'], ['plain'], ['proxy'], ['plain', '/route'], ['plain']]) {
+    seen.push(await expose(step, url))
+  }
+  t.same(seen, [undefined, undefined, 'X-1', 'X-1', 'X-2', undefined, 'X-2', undefined, 'X-Proto', undefined, 'X-Proxy', 'X-Route', undefined])
+  const credentialed = await app.inject({ url: '/items', headers: { origin: 'https://a.example', 'x-step': 'other' } })
+  t.equal(credentialed.headers['access-control-allow-credentials'], 'true', 'a different key, same count')
+})
+
+test('a RegExp changed in place (RegExp.prototype.compile) in a result returned again is checked as it is now', async (t) => {
+  const regexp = /^https:\/\/a\.example$/
+  const same = { origin: [regexp] }
+  const app = await build({ delegator: async () => same })
+  const get = async (origin: string): Promise<{ statusCode: number, headers: Record<string, unknown> }> => await app.inject({ url: '/items', headers: { origin } })
+  t.equal((await get('https://a.example')).headers['access-control-allow-origin'], 'https://a.example')
+  regexp.compile('^https:\\/\\/b\\.example$')
+  t.equal((await get('https://b.example')).headers['access-control-allow-origin'], 'https://b.example')
+  // Changed into one that is exponential on some origins: refused as a new result would be.
+  regexp.compile('^https:\\/\\/([a-z]|[a-z0-9])+\\.example$')
+  t.equal((await get('https://b.example')).statusCode, 500)
+})
+
 test('a route config is merged over the delegator result', async (t) => {
   const app = await build({ delegator: async () => TENANT_A }, (app) => {
     app.get('/partner', { config: { cors: { origin: [PARTNER] } } }, async () => 'p')

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import corsPlugin from '../src/index.js'
-import { registrationError, warningsFor } from './helpers/app.js'
+import { build, corsHeaders, PARTNER, registrationError, warningsFor } from './helpers/app.js'
 
 function paths (error: { issues?: Array<{ path: string }> }): string[] {
   return (error.issues ?? []).map((issue) => issue.path)
@@ -46,13 +46,13 @@ test('a misspelt option is refused with a did-you-mean hint', async (t) => {
 test('an unknown option far from any known name gets no guess', async (t) => {
   const error = await registrationError({ zzzzzzzzzzzz: 1 })
   t.notMatch(error.message, /did you mean/)
-  t.match(error.message, /zzzzzzzzzzzz: is not an option \(options: origin,/)
+  t.match(error.message, /zzzzzzzzzzzz: is not an option$/m, 'no list of every option name either')
 })
 
 test('several problems are reported together in one error', async (t) => {
   const error = await registrationError({ maxAge: 'x', optionsSuccessStatus: 'y', origin: '*', credentials: true, orgin: 1 })
   t.same(paths(error), ['orgin', 'maxAge', 'optionsSuccessStatus', 'origin'])
-  t.match(error.message, /4 problems in the fastify-corsica options/)
+  t.match(error.message, /^fastify-corsica: 4 problems in the options:/)
   t.match(error.message, /maxAge: expected a whole number of seconds, 0 or more \(e\.g\. 600\), got "x"/)
   t.match(error.message, /optionsSuccessStatus: expected a whole number from 200 to 299/)
 })
@@ -93,6 +93,17 @@ test('wrong types are described in the message', async (t) => {
   t.match(error.message, /exposedHeaders: expected .* got an array/)
   t.match(error.message, /delegator: expected/)
   t.match(error.message, /cacheControl: expected .* got true/)
+  const lists = await registrationError({ origin: ['https://a.example', 1], methods: ['GET', 2], allowedHeaders: ['X-A', null] })
+  t.same(paths(lists), ['origin', 'methods', 'allowedHeaders'], 'a list holding something else than names is described too')
+})
+
+test('an origin function resolving to a list that holds something else than origins is a 500', async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin, { origin: async () => ['https://a.example', 1] } as never)
+  app.get('/x', async () => 'x')
+  const res = await app.inject({ url: '/x', headers: { origin: 'https://a.example' } })
+  t.equal(res.statusCode, 500)
+  t.match(res.json().message, /the origin function resolved to \["https:\/\/a\.example",1\]; it must resolve to a boolean/)
 })
 
 test('invalid method tokens and forbidden methods are refused', async (t) => {
@@ -206,11 +217,19 @@ test('every error is coded with @fastify/error: route options (also a CorsConfig
     }
     throw new Error('expected a throw')
   }
-  const routeError = thrown(() => route.get('/x', { config: { cors: { maxAge: -1 } } }, async () => 'x'))
-  t.ok(routeError instanceof errorCodes.FST_CORS_INVALID_ROUTE_OPTIONS && routeError instanceof errorCodes.FST_CORS_INVALID_OPTIONS && routeError instanceof TypeError)
-  t.equal(routeError.code, 'FST_CORS_INVALID_ROUTE_OPTIONS')
   const conflict = thrown(() => route.options('*', async () => 'mine'))
   t.ok(conflict instanceof errorCodes.FST_CORS_OPTIONS_ROUTE_CONFLICT && !(conflict instanceof TypeError))
+  route.get('/x', { config: { cors: { maxAge: -1 } } }, async () => 'x')
+  const routeError = await route.ready().then(() => null, (error: Error & { code?: string }) => error)
+  t.ok(routeError instanceof errorCodes.FST_CORS_INVALID_ROUTE_OPTIONS && routeError instanceof errorCodes.FST_CORS_INVALID_OPTIONS && routeError instanceof TypeError)
+  t.equal(routeError?.code, 'FST_CORS_INVALID_ROUTE_OPTIONS')
+  const early = Fastify()
+  early.register(corsPlugin)
+  early.get('/early', async () => 'early')
+  const unseen = await early.ready().then(() => null, (error: Error) => error)
+  t.ok(unseen instanceof errorCodes.FST_CORS_ROUTES_DECLARED_BEFORE_PLUGIN && !(unseen instanceof TypeError))
+  const unbound = thrown(() => corsPlugin.createCorsHandle().options)
+  t.ok(unbound instanceof errorCodes.FST_CORS_HANDLE_NOT_BOUND)
   const bad = Fastify()
   await bad.register(corsPlugin, { origin: async () => 42 } as never)
   bad.setErrorHandler((error, _request, reply) => { reply.send({ originResult: error instanceof errorCodes.FST_CORS_INVALID_ORIGIN_RESULT }) })
@@ -232,4 +251,13 @@ test('a list in the options changed after registration changes nothing, not even
   await app.ready()
   const res = await app.inject({ method: 'OPTIONS', url: '/later', headers: { origin: 'https://a.example', 'access-control-request-method': 'DELETE' } })
   t.equal(res.statusCode, 403)
+})
+
+test('exposedHeaders with no names exposes nothing (no empty Access-Control-Expose-Headers)', async (t) => {
+  for (const exposedHeaders of [[], '', ' , ']) {
+    const app = await build({ origin: [PARTNER], exposedHeaders })
+    const res = await app.inject({ method: 'GET', url: '/items', headers: { origin: PARTNER } })
+    t.same(corsHeaders(res), { vary: 'Origin', 'access-control-allow-origin': PARTNER }, JSON.stringify(exposedHeaders))
+    await app.close()
+  }
 })

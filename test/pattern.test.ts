@@ -1,6 +1,10 @@
+// The routing side's own pieces (docs/behaviour.md §5.2, §5.3): route shapes and request paths as
+// Fastify's router reads them, and the route table that finds, among the routes the plugin saw,
+// the one the router found; checked against Fastify itself.
 import { test } from 'tap'
-import Fastify from 'fastify'
-import { requestPath, routePatterns, routerSettings, spells, type RouterSettings } from '../src/pattern.js'
+import Fastify, { type HTTPMethods } from 'fastify'
+import { plainPath, requestSegments, routerSettings, routeShapes, type PatternSegment, type RouterSettings } from '../src/routing/pattern.js'
+import { RouteTable, type RouteRecord } from '../src/routing/route-table.js'
 
 const DEFAULTS: RouterSettings = { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true, useSemicolonDelimiter: false }
 
@@ -13,64 +17,142 @@ test('router settings are read as Fastify applies them: routerOptions first, the
   t.same(routerSettings({ routerOptions: { ignoreTrailingSlash: 'yes' } }), DEFAULTS, 'values that are not booleans are ignored')
 })
 
-test('route patterns are cut into static text and parameters as find-my-way reads them', async (t) => {
-  const one = (url: string, settings = DEFAULTS): unknown => {
-    const [pattern] = routePatterns(url, settings)
-    return { statics: pattern.statics, names: pattern.names, checks: pattern.checks?.map((check) => check?.source ?? null) ?? null, first: pattern.firstSegment }
+/** A shape in short: 'users', ':id', 'at:time', '*' for wildcards with their prefix. */
+function shape (url: string, settings = DEFAULTS): string[][] {
+  const show = (segment: PatternSegment): string => {
+    if (segment.kind === 'static') return segment.text
+    if (segment.kind === 'wildcard') return `*${segment.prefix}`
+    return segment.statics.map((text, i) => (i < segment.names.length ? `${text}:${segment.names[i]}` : text)).join('')
   }
-  t.same(one('/users/:id'), { statics: ['/users/', ''], names: ['id'], checks: null, first: 'users' })
-  t.same(one('/'), { statics: ['/'], names: [], checks: null, first: '' })
-  t.same(one('/files/*'), { statics: ['/files/', ''], names: ['*'], checks: null, first: 'files' })
-  t.same(one('*'), { statics: ['', ''], names: ['*'], checks: null, first: null })
-  t.same(one('/:lang/items'), { statics: ['/', '/items'], names: ['lang'], checks: null, first: null })
-  t.same(one('/at:time/x'), { statics: ['/at', '/x'], names: ['time'], checks: null, first: null })
-  t.same(one('/f/:file.:ext'), { statics: ['/f/', '.', ''], names: ['file', 'ext'], checks: null, first: 'f' })
-  t.same(one('/m/:a-:b'), { statics: ['/m/', '-', ''], names: ['a', 'b'], checks: null, first: 'm' })
-  t.same(one('/c/a::b'), { statics: ['/c/a:b'], names: [], checks: null, first: 'c' })
-  t.same(one('/r/:id(^\\d+$)'), { statics: ['/r/', ''], names: ['id'], checks: ['^(\\d+)$'], first: 'r' })
-  t.same(one('/r/:id(^(a|b)\\)$).json'), { statics: ['/r/', '.json'], names: ['id'], checks: ['^((a|b)\\))$'], first: 'r' }, 'nested and escaped parentheses')
-  t.same(one('/r/:id(^\\d+'), { statics: ['/r/', ''], names: ['id'], checks: null, first: 'r' }, 'an unclosed RegExp does not throw here (Fastify refuses the route)')
-  t.throws(() => Fastify().get('/r/:id(^\\d+', async () => 'x'), 'as Fastify does')
-  t.same(one('/Docs/:id', { ...DEFAULTS, caseSensitive: false }), { statics: ['/docs/', ''], names: ['id'], checks: null, first: 'docs' })
-  t.same(one('//a//b/', { ...DEFAULTS, ignoreDuplicateSlashes: true, ignoreTrailingSlash: true }), { statics: ['/a/b'], names: [], checks: null, first: 'a' })
-  t.same(routePatterns('/items/:id?', DEFAULTS).map((pattern) => pattern.source), ['/items/:id', '/items'], 'a trailing optional parameter stands for two routes')
-  t.same(routePatterns('/:id?', DEFAULTS).map((pattern) => pattern.source), ['/:id', '/'])
+  return routeShapes(url, settings).map((segments) => segments.map(show))
+}
+
+test('route patterns are cut into segments of static text, parameters and wildcards, as find-my-way reads them', async (t) => {
+  t.same(shape('/users/:id'), [['users', ':id']])
+  t.same(shape('/'), [['']])
+  t.same(shape('/files/*'), [['files', '*/']], "a wildcard takes the rest after its prefix, the rest's slash included")
+  t.same(shape('/api*'), [['*/api']])
+  t.same(shape('*'), [['*']], 'the root catch-all: its value keeps the leading slash')
+  t.same(shape('/:lang/items'), [[':lang', 'items']])
+  t.same(shape('/at:time/x'), [['at:time', 'x']])
+  t.same(shape('/f/:file.:ext'), [['f', ':file.:ext']])
+  t.same(shape('/m/:a-:b'), [['m', ':a-:b']])
+  t.same(shape('/c/a::b'), [['c', 'a:b']], '`::` is a colon')
+  t.same(shape('/r/:id(^\\d+$)'), [['r', ':id']])
+  t.same(shape('/r/:id(a/b)/x'), [['r', ':id', 'x']], 'a slash inside a RegExp does not cut the segment')
+  t.same(shape('/Docs/:id', { ...DEFAULTS, caseSensitive: false }), [['docs', ':id']])
+  t.same(shape('//a//b/', { ...DEFAULTS, ignoreDuplicateSlashes: true, ignoreTrailingSlash: true }), [['a', 'b']])
+  t.same(shape('/items/:id?'), [['items', ':id'], ['items']], 'a trailing optional parameter stands for two routes')
+  t.same(shape('/:id?'), [[':id'], ['']])
 })
 
-test('request paths are read as the router reads them', async (t) => {
-  t.equal(requestPath('/a/b?x=/c#d', DEFAULTS), '/a/b')
-  t.equal(requestPath('/a#frag', DEFAULTS), '/a')
-  t.equal(requestPath('/a;jsessionid=1', DEFAULTS), '/a;jsessionid=1')
-  t.equal(requestPath('/a;jsessionid=1', { ...DEFAULTS, useSemicolonDelimiter: true }), '/a')
-  t.equal(requestPath('//a//b//', { ...DEFAULTS, ignoreDuplicateSlashes: true }), '/a/b/')
-  t.equal(requestPath('/a/b/', { ...DEFAULTS, ignoreTrailingSlash: true }), '/a/b')
-  t.equal(requestPath('/', { ...DEFAULTS, ignoreTrailingSlash: true }), '/')
-  t.equal(requestPath('/A/%2F%20x', DEFAULTS), '/A// x', 'fully decoded, as parameter values are')
-  t.equal(requestPath('/A/B', { ...DEFAULTS, caseSensitive: false }), '/a/b')
-  t.equal(requestPath('/a/%E0%A4%A', DEFAULTS), null, 'a path the router cannot decode')
-  t.equal(requestPath('http://host.example/a/b?x', DEFAULTS), '/a/b')
-  t.equal(requestPath('https://host.example?x=1', DEFAULTS), '/')
-  t.equal(requestPath('http://host.example', DEFAULTS), '/')
-  t.equal(requestPath('ftp://host.example/a', DEFAULTS), null)
-  t.equal(requestPath('*', DEFAULTS), null)
+test('a parameter segment matches what its RegExp allows, and any text without one', async (t) => {
+  const [[, digits]] = routeShapes('/r/:id(^\\d+$).json', DEFAULTS)
+  t.ok(digits.kind === 'params' && digits.matcher.test('42.json') && !digits.matcher.test('ab.json'))
+  const [[, nested]] = routeShapes('/r/:id(^(a|b)\\)$)', DEFAULTS)
+  t.ok(nested.kind === 'params' && nested.matcher.test('a)') && !nested.matcher.test('c)'), 'nested and escaped parentheses')
+  const [[, unclosed]] = routeShapes('/r/:id(^\\d+', DEFAULTS)
+  t.ok(unclosed.kind === 'params' && unclosed.matcher.test('anything'), 'a RegExp Fastify refuses itself matches anything here, never throws')
+  t.throws(() => Fastify().get('/r/:id(^\\d+', async () => 'x'), 'as Fastify refuses it')
+  const [[folded]] = routeShapes('/Ab:id', { ...DEFAULTS, caseSensitive: false })
+  t.ok(folded.kind === 'params' && folded.matcher.test('AB1'), 'case-insensitively when the router is')
 })
 
-test('a pattern spells a path with the params the router found, names in order and RegExps passed', async (t) => {
-  const [items] = routePatterns('/items/:id', DEFAULTS)
-  t.equal(spells(items, { id: '5' }, '/items/5', true), true)
-  t.equal(spells(items, { id: '6' }, '/items/5', true), false)
-  t.equal(spells(items, { other: '5' }, '/items/5', true), false, 'another parameter name')
-  t.equal(spells(items, { id: '5', more: 'x' }, '/items/5', true), false, 'more parameters')
-  t.equal(spells(items, {}, '/items/5', true), false, 'fewer parameters')
-  t.equal(spells(items, { id: '5' }, '/items/5/x', true), false, 'a longer path')
-  t.equal(spells(items, { id: '5' }, '/other/5', true), false)
-  const [digits] = routePatterns('/items/:id(^\\d+$)', DEFAULTS)
-  t.equal(spells(digits, { id: '42' }, '/items/42', true), true)
-  t.equal(spells(digits, { id: 'ab' }, '/items/ab', true), false, 'the parameter RegExp fails')
-  const [folded] = routePatterns('/Items/:id', { ...DEFAULTS, caseSensitive: false })
-  t.equal(spells(folded, { id: 'AbC' }, '/items/abc', false), true, 'compared case-insensitively')
-  const [multi] = routePatterns('/m/:a-:b', DEFAULTS)
-  t.equal(spells(multi, { a: 'x-y', b: 'z' }, '/m/x-y-z', true), true)
-  const [wild] = routePatterns('*', DEFAULTS)
-  t.equal(spells(wild, { '*': '/any/thing' }, '/any/thing', true), true)
+test('request paths are cut into segments as the router reads them', async (t) => {
+  t.same(requestSegments('/a/b?x=/c#d', DEFAULTS), ['a', 'b'])
+  t.same(requestSegments('/a#frag', DEFAULTS), ['a'])
+  t.same(requestSegments('/a;jsessionid=1', DEFAULTS), ['a;jsessionid=1'])
+  t.same(requestSegments('/a;jsessionid=1', { ...DEFAULTS, useSemicolonDelimiter: true }), ['a'])
+  t.same(requestSegments('//a//b//', { ...DEFAULTS, ignoreDuplicateSlashes: true }), ['a', 'b', ''])
+  t.same(requestSegments('/a/b/', { ...DEFAULTS, ignoreTrailingSlash: true }), ['a', 'b'])
+  t.same(requestSegments('/', { ...DEFAULTS, ignoreTrailingSlash: true }), [''])
+  t.same(requestSegments('/A/%2F%20x', DEFAULTS), ['A', '/ x'], 'each segment decoded on its own: %2F stays in its segment')
+  t.same(requestSegments('/A/B', { ...DEFAULTS, caseSensitive: false }), ['a', 'b'])
+  t.equal(requestSegments('/a/%E0%A4%A', DEFAULTS), null, 'a path the router cannot decode')
+  t.same(requestSegments('http://host.example/a/b?x', DEFAULTS), ['a', 'b'])
+  t.same(requestSegments('https://host.example?x=1', DEFAULTS), [''])
+  t.same(requestSegments('http://host.example', DEFAULTS), [''])
+  t.equal(requestSegments('ftp://host.example/a', DEFAULTS), null)
+  t.equal(requestSegments('*', DEFAULTS), null)
+})
+
+test('a plain path (no percent-escape) reads as its segments joined, under every setting', async (t) => {
+  const urls = ['/a/b?x=/c#d', '/a#frag', '/a;jsessionid=1', '//a//b//', '/a/b/', '/', '/A/B', '/A/%2F%20x', 'http://host.example/a', '*', '/x;y?z']
+  let compared = 0
+  for (const ignoreTrailingSlash of [false, true]) {
+    for (const ignoreDuplicateSlashes of [false, true]) {
+      for (const caseSensitive of [false, true]) {
+        for (const useSemicolonDelimiter of [false, true]) {
+          const settings = { ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive, useSemicolonDelimiter }
+          for (const url of urls) {
+            const plain = plainPath(url, settings)
+            if (url.includes('%') || !url.startsWith('/')) {
+              t.equal(plain, null, url)
+              continue
+            }
+            t.equal(plain, `/${(requestSegments(url, settings) as string[]).join('/')}`, `${url} ${JSON.stringify(settings)}`)
+            compared++
+          }
+        }
+      }
+    }
+  }
+  t.equal(compared, 16 * 8)
+})
+
+// The table against Fastify: the same routes in both; for each request, the route the table
+// identifies from findRoute's params is the route Fastify serves.
+const ROUTES = ['/', '/items', '/items/:id', '/items/new', '/items/:id/edit', '/:kind/:id', '/files/*', '/m/:a-:b', '/f/:file.:ext', '/r/:id(^\\d+$)', '/r/latest', '/Docs/:id', '/api*', '/at:time/x', '/c/a::b']
+const REQUESTS = ['/', '/items', '/items/5', '/items/new', '/items/5/edit', '/things/5', '/files/a/b', '/files/', '/m/x-y-z', '/f/a.b.c', '/r/12', '/r/latest', '/r/ab', '/Docs/x', '/docs/x', '/api/x/y', '/apix', '/at9/x', '/c/a:b', '/items/a%2Fb', '/items/caf%C3%A9', '/nowhere/at/all/x', '/items/5?q=1']
+
+for (const settings of [DEFAULTS, { ...DEFAULTS, caseSensitive: false }, { ...DEFAULTS, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true }]) {
+  test(`the table identifies the route Fastify serves, from the params Fastify found (${JSON.stringify(settings)})`, async (t) => {
+    const app = Fastify({ routerOptions: settings })
+    const table = new RouteTable(settings.caseSensitive)
+    const records = new Map<RouteRecord, number>()
+    for (const [id, url] of ROUTES.entries()) {
+      try {
+        app.get(url, async () => ({ id }))
+      } catch {
+        continue // a duplicate under these settings
+      }
+      table.add(routeShapes(url, settings), (pattern) => {
+        const record: RouteRecord = { entry: { owner: null as never, slot: id, catchAll: false }, methods: ['GET'], host: undefined, derived: false, pattern }
+        records.set(record, id)
+        return record
+      })
+    }
+    table.seal()
+    for (const url of [...REQUESTS, ...REQUESTS.map((path) => `${path}/`), ...REQUESTS.map((path) => path.toUpperCase())]) {
+      const res = await app.inject({ url })
+      const found = app.findRoute({ method: 'GET' as HTTPMethods, url })
+      const segments = requestSegments(url, settings)
+      const identified = found === null || segments === null ? [] : table.identify(segments, found.params as Record<string, string>, 'GET', undefined)
+      const served = res.statusCode === 200 ? (res.json() as { id: number }).id : null
+      t.same(identified.map((record) => records.get(record)), served === null ? [] : [served], `${url} (${res.statusCode})`)
+    }
+  })
+}
+
+test('routes with a constraint a preflight cannot carry are found by every pattern that may match the path', async (t) => {
+  const table = new RouteTable(true)
+  const make = (slot: number, derived: boolean, methods = ['PUT'], host?: string | RegExp) => (pattern: RouteRecord['pattern']): RouteRecord => ({ entry: { owner: null as never, slot, catchAll: false }, methods, host, derived, pattern })
+  table.add(routeShapes('/:org/items', DEFAULTS), make(1, true))
+  table.add(routeShapes('/acme/items', DEFAULTS), make(2, true))
+  table.add(routeShapes('/acme/items', DEFAULTS), make(3, false))
+  table.add(routeShapes('/r/:id(^\\d+$)', DEFAULTS), make(4, true))
+  table.add(routeShapes('/files/*', DEFAULTS), make(5, true))
+  table.add(routeShapes('/h', DEFAULTS), make(6, true, ['PUT'], 'admin.example'))
+  table.add(routeShapes('/h', DEFAULTS), make(7, true, ['PUT'], /^api\./))
+  table.seal()
+  const slots = (path: string, method = 'PUT', host?: string): number[] => table.constrained(requestSegments(path, DEFAULTS) as string[], method, host).map((record) => record.entry.slot).sort()
+  t.same(slots('/acme/items'), [1, 2], 'both patterns, constrained routes only')
+  t.same(slots('/other/items'), [1])
+  t.same(slots('/acme/items', 'GET'), [], 'no constrained route of that method')
+  t.same(slots('/r/12'), [4])
+  t.same(slots('/r/ab'), [], 'a parameter RegExp rules a pattern out')
+  t.same(slots('/files/a/b'), [5])
+  t.same(slots('/h', 'PUT', 'admin.example'), [6])
+  t.same(slots('/h', 'PUT', 'api.example'), [7])
+  t.same(slots('/h'), [], 'no Host: no host-constrained route')
 })

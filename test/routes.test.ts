@@ -153,13 +153,15 @@ test('an invalid route config fails at ready() naming the route and each option'
 test('plugin-only options are refused in a route config', async (t) => {
   const app = Fastify()
   await app.register(corsPlugin)
-  t.throws(() => app.get('/x', { config: { cors: { hook: 'onSend' } as never } }, async () => 'x'), /hook: is not an option/)
+  app.get('/x', { config: { cors: { hook: 'onSend' } as never } }, async () => 'x')
+  await t.rejects(async () => { await app.ready() }, /hook: is not an option/)
 })
 
 test('a route config that is not an object or false is refused', async (t) => {
   const app = Fastify()
   await app.register(corsPlugin)
-  t.throws(() => app.get('/x', { config: { cors: true as never } }, async () => 'x'), /\(options\): expected an options object, got true/)
+  app.get('/x', { config: { cors: true as never } }, async () => 'x')
+  await t.rejects(async () => { await app.ready() }, /\(options\): expected an options object, got true/)
 })
 
 test('a route config warning is logged once with the route', async (t) => {
@@ -293,4 +295,11 @@ test('routes with equal route options share one compiled policy, and each still 
     t.equal((await preflight(app, path, GLOBAL, 'PUT')).statusCode, 403, path)
   }
   t.equal((await preflight(app, '/a', 'https://x.example', 'PUT')).statusCode, 204, 'the RegExp is part of what is compared')
+})
+
+test('an invalid config.cors on a route with several methods names them all', async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin, { origin: ['https://a.example'] })
+  app.route({ method: ['GET', 'POST'], url: '/both', config: { cors: { maxAge: -1 } }, handler: async () => 'both' })
+  await t.rejects(async () => { await app.ready() }, { code: 'FST_CORS_INVALID_ROUTE_OPTIONS', message: /config\.cors of route GET,POST \/both/ })
 })

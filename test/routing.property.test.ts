@@ -1,14 +1,18 @@
 // Differential, property-based: generated apps (router settings top-level, in routerOptions or
 // mixed; prefixes and '/' routes; params, regex params, wildcards, multi-param segments; host
 // constraints; nested and sibling scopes with and without a registration; route configs;
-// delegators) and generated requests. Each case sends the preflight, then the actual request
+// delegators; host constraints given as RegExps with the g or y flag; an onRoute hook added after
+// the plugin that changes routes' config or constraints; hundreds of versioned routes) and
+// generated requests, sent through inject and, in a second run, over real HTTP/2 (the host in
+// :authority, no Host header). Each case sends the preflight, then the actual request
 // a browser would send after it, and checks it against a model of each route's policy:
 // a preflight that passes is never more permissive than the route Fastify really serves
 // (docs/behaviour.md §3.8), and, where a preflight can tell the route (no version constraint,
 // no two patterns differing only by a RegExp), a preflight that the route allows passes.
 import { test } from 'tap'
 import fc from 'fast-check'
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import http2 from 'node:http2'
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import corsPlugin from '../src/index.js'
 
 // The generated apps make the plugin warn hundreds of times (routes in scopes without it): the
@@ -30,7 +34,11 @@ interface RegistrationSpec { options: Options, delegator: boolean }
 interface RouteSpec { method: Method, path: string, admin: boolean, version: string | null, cors: RouteCors }
 interface ScopeSpec { prefix: string, registration: RegistrationSpec | null, routes: RouteSpec[], children: ScopeSpec[] }
 interface Settings { ignoreTrailingSlash: boolean, ignoreDuplicateSlashes: boolean, caseSensitive: boolean, useSemicolonDelimiter: boolean, maxParamLength: number }
-interface AppSpec { settings: Settings, placement: 'top' | 'routerOptions' | 'mixed', root: ScopeSpec }
+/** How host constraints are written: a string, or a RegExp with a flag the router drops. */
+type HostForm = 'string' | 'global' | 'sticky'
+/** An onRoute hook added after the root registration: none, one that disables '/edit' routes (changing config), one that replaces the config of two paths, one that moves '/files/*' routes to the admin host. */
+type LateHook = 'none' | 'disable' | 'replace' | 'constrain'
+interface AppSpec { settings: Settings, placement: 'top' | 'routerOptions' | 'mixed', root: ScopeSpec, hostForm: HostForm, lateHook: LateHook, manyVersions: boolean }
 
 const PATHS = ['/', '/items', '/items/:id', '/items/:id(^\\d+$)', '/items/new', '/:kind/:id', '/files/*', '/a/:x-:y', '/Docs/:id', '/items/:id/edit']
 const ROUTE_CORS: RouteCors[] = [undefined, undefined, false, { origin: [PARTNER] }, { methods: ['PUT'] }, { origin: [APP], methods: ['DELETE', 'PATCH'] }, { methods: 'auto' }]
@@ -75,6 +83,9 @@ const appArb: fc.Arbitrary<AppSpec> = fc.record({
     maxParamLength: fc.constantFrom(100, 12)
   }),
   placement: fc.constantFrom('top', 'routerOptions', 'mixed'),
+  hostForm: fc.constantFrom('string', 'global', 'sticky'),
+  lateHook: fc.constantFrom('none', 'none', 'disable', 'replace', 'constrain'),
+  manyVersions: sometimes(fc.constant(true), 3).map((many) => many === true),
   root: fc.record({
     prefix: fc.constant(''),
     registration: fc.oneof({ arbitrary: registrationSpecArb, weight: 4 }, { arbitrary: fc.constant(null), weight: 1 }),
@@ -117,37 +128,62 @@ interface DeclaredRoute extends RouteSpec {
  * Builds the app. A route Fastify refuses (a duplicate under these settings) would stop a real
  * app from starting, so the app is built again without it, until every route is accepted.
  */
-async function buildApp (spec: AppSpec): Promise<{ app: FastifyInstance, routes: DeclaredRoute[] }> {
+async function buildApp (spec: AppSpec, http2: boolean): Promise<{ app: FastifyInstance, routes: DeclaredRoute[] }> {
   const refused = new Set<RouteSpec>()
   for (;;) {
     const before = refused.size
-    const built = await buildOnce(spec, refused)
+    const built = await buildOnce(spec, refused, http2)
     if (refused.size === before) return built
     await built.app.close()
   }
 }
 
-async function buildOnce (spec: AppSpec, refused: Set<RouteSpec>): Promise<{ app: FastifyInstance, routes: DeclaredRoute[] }> {
-  const app = Fastify(serverOptions(spec))
+const HOSTS: Record<HostForm, string | RegExp> = { string: 'admin.test', global: /^admin\.test$/g, sticky: /admin\./y }
+
+/** What the late onRoute hook makes of a route (the model applies the same to the route's spec). */
+function lateChange (hook: LateHook, route: RouteSpec): RouteSpec {
+  if (hook === 'disable' && route.path.endsWith('/edit')) return { ...route, cors: false }
+  if (hook === 'replace' && route.path === '/items/new') return { ...route, cors: false }
+  if (hook === 'replace' && route.path === '/Docs/:id') return { ...route, cors: undefined }
+  if (hook === 'constrain' && route.path === '/files/*') return { ...route, admin: true }
+  return route
+}
+
+async function buildOnce (spec: AppSpec, refused: Set<RouteSpec>, http2: boolean): Promise<{ app: FastifyInstance, routes: DeclaredRoute[] }> {
+  const app = Fastify({ ...serverOptions(spec), ...(http2 ? { http2: true } : {}) } as FastifyServerOptions)
+  // The spec each route was declared from, to apply the late hook's change to the real options.
+  const specOf = new Map<string, RouteSpec>()
+  const lateHook = (route: RouteOptions): void => {
+    const declared = specOf.get(String((route.config as { id?: unknown } | undefined)?.id))
+    if (declared === undefined) return
+    const changed = lateChange(spec.lateHook, declared)
+    if (changed === declared) return
+    // 'replace' assigns a new config object (dropping what the plugin put there); the others copy it.
+    if (spec.lateHook === 'replace') route.config = (changed.cors === undefined ? {} : { cors: changed.cors }) as never
+    else if (spec.lateHook === 'disable') route.config = { ...route.config, cors: false } as never
+    else route.constraints = { ...route.constraints, host: HOSTS[spec.hostForm] }
+  }
   const routes: DeclaredRoute[] = []
   const declare = async (instance: FastifyInstance, scope: ScopeSpec, prefix: string, owner: RegistrationSpec | null): Promise<void> => {
     let current = owner
     if (scope.registration !== null) {
       const { options, delegator } = scope.registration
       await instance.register(corsPlugin, delegator
-        ? { ...options, delegator: async (request: FastifyRequest) => delegated(request.headers.host) }
+        ? { ...options, delegator: async (request: FastifyRequest) => delegated(request.host) }
         : options)
       current = scope.registration
     }
+    if (scope === spec.root && spec.lateHook !== 'none') instance.addHook('onRoute', lateHook)
     for (const route of scope.routes) {
       if (refused.has(route)) continue
       const id = routes.length
-      const config = route.cors === undefined ? {} : { cors: route.cors }
+      const config = route.cors === undefined ? { id } : { id, cors: route.cors }
+      specOf.set(String(id), route)
       try {
         instance.route({
           method: route.method,
           url: route.path,
-          constraints: { ...(route.admin ? { host: 'admin.test' } : {}), ...(route.version === null ? {} : { version: route.version }) },
+          constraints: { ...(route.admin ? { host: HOSTS[spec.hostForm] } : {}), ...(route.version === null ? {} : { version: route.version }) },
           config: config as never,
           handler: async () => ({ id })
         })
@@ -156,7 +192,11 @@ async function buildOnce (spec: AppSpec, refused: Set<RouteSpec>): Promise<{ app
         continue
       }
       const url = route.path === '/' && prefix !== '' ? prefix : `${prefix}${route.path}`
-      routes.push({ ...route, id, url, owner: current })
+      routes.push({ ...lateChange(spec.lateHook, route), id, url, owner: current })
+    }
+    // Hundreds of constraint values (find-my-way holds at most 31 constrained routes per path).
+    if (spec.manyVersions && scope === spec.root) {
+      for (let i = 0; i < 150; i++) instance.put(`/many${i}/:id`, { constraints: { version: `${i}.0.0` } }, async () => ({ id: -1 }))
     }
     for (const child of scope.children) {
       await instance.register(async (inner) => { await declare(inner, child, `${prefix}${child.prefix}`, current) }, { prefix: child.prefix })
@@ -204,13 +244,45 @@ function requestPath (routes: readonly DeclaredRoute[], request: RequestSpec): s
   return path
 }
 
-test('a preflight is never more permissive than the route Fastify serves the actual request with (fast-check, seeded)', async (t) => {
+interface Sent { statusCode: number, headers: Record<string, string | string[] | number | undefined>, body: string }
+type Send = (method: string, url: string, host: string, headers: Record<string, string>) => Promise<Sent>
+
+/** Sends requests to the app: through inject (HTTP/1.1, Host), or over a real HTTP/2 connection (:authority, no Host). */
+async function transport (app: FastifyInstance, http2Session: boolean): Promise<{ send: Send, close: () => Promise<void> }> {
+  if (!http2Session) {
+    return {
+      send: async (method, url, host, headers) => { const res = await app.inject({ method: method as 'GET', url, headers: { ...headers, host } }); return { statusCode: res.statusCode, headers: res.headers, body: res.body } },
+      close: async () => { await app.close() }
+    }
+  }
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const session = http2.connect(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`)
+  const send: Send = async (method, url, host, headers) => await new Promise((resolve, reject) => {
+    const stream = session.request({ ':method': method, ':path': url, ':authority': host, ...headers })
+    let body = ''
+    let head: Record<string, string | string[] | undefined> = {}
+    stream.setEncoding('utf8')
+    stream.on('response', (received) => { head = received as typeof head })
+    stream.on('data', (chunk: string) => { body += chunk })
+    stream.on('end', () => resolve({ statusCode: Number(head[':status']), headers: head, body }))
+    stream.on('error', reject)
+    stream.end()
+  })
+  return { send, close: async () => { session.close(); await app.close() } }
+}
+
+/**
+ * Generates apps and requests and checks each preflight against the route Fastify then serves
+ * the actual request with; returns the counts, for the caller to check the generator's reach.
+ */
+async function checkGeneratedApps (options: { http2: boolean, seed: number, numRuns: number }): Promise<{ cases: number, passed: number, reached: number, statuses: Record<number, number> }> {
   let cases = 0
   let passed = 0
   let reached = 0
   const statuses: Record<number, number> = {}
   await fc.assert(fc.asyncProperty(appArb, fc.array(requestArb, { minLength: 20, maxLength: 20 }), async (spec, requests) => {
-    const { app, routes } = await buildApp(spec)
+    const { app, routes } = await buildApp(spec, options.http2)
+    const { send, close } = await transport(app, options.http2)
     try {
       for (const spec of requests) {
         cases++
@@ -221,8 +293,8 @@ test('a preflight is never more permissive than the route Fastify serves the act
           host: spec.host ?? (aimed?.admin === true ? 'admin.test' : 'api.test')
         }
         const url = requestPath(routes, spec)
-        const headers = { host: request.host, origin: request.origin }
-        const pre = await app.inject({ method: 'OPTIONS', url, headers: { ...headers, 'access-control-request-method': request.method } })
+        const headers = { origin: request.origin }
+        const pre = await send('OPTIONS', url, request.host, { ...headers, 'access-control-request-method': request.method })
         const acao = pre.headers['access-control-allow-origin']
         const acam = String(pre.headers['access-control-allow-methods'] ?? '').split(',').map((name) => name.trim())
         const preflightPassed = pre.statusCode >= 200 && pre.statusCode < 300 && (acao === request.origin || acao === '*') &&
@@ -230,11 +302,13 @@ test('a preflight is never more permissive than the route Fastify serves the act
         if (preflightPassed) passed++
         // The actual request may ask for a version; its preflight cannot say so (browsers list it in ACRH only).
         const version = spec.version ?? aimed?.version ?? null
-        const actual = await app.inject({ method: request.method, url, headers: version === null ? headers : { ...headers, 'accept-version': version } })
+        const actual = await send(request.method, url, request.host, version === null ? headers : { ...headers, 'accept-version': version })
         statuses[actual.statusCode] = (statuses[actual.statusCode] ?? 0) + 1
         if (actual.statusCode !== 200) continue
+        const { id } = JSON.parse(actual.body) as { id: number }
+        if (id === -1) continue
         reached++
-        const route = routes[(actual.json() as { id: number }).id]
+        const route = routes[id]
         const allows = routeAllows(route, routes, request.origin, request.method, request.host)
         const where = `${request.method} ${url} (host ${request.host}, origin ${request.origin}) served by route ${route.method} ${route.url}${route.admin ? ' [admin host]' : ''}${route.version === null ? '' : ` [version ${route.version}]`} cors=${JSON.stringify(route.cors)}; preflight ${pre.statusCode} ${pre.body}`
         if (preflightPassed && !(allows.origin && allows.method)) throw new Error(`preflight passed but the route refuses it: ${where}`)
@@ -244,15 +318,25 @@ test('a preflight is never more permissive than the route Fastify serves the act
         if (gotAcao !== allows.origin) throw new Error(`actual request ${gotAcao ? 'allowed' : 'refused'} but the route says ${allows.origin}: ${where}`)
       }
     } finally {
-      await app.close()
+      await close()
     }
-  }), { seed: 20261130, numRuns: 250 })
-  t.comment(JSON.stringify(statuses))
-  t.comment(`${cases} cases, ${passed} preflights passed, ${reached} actual requests reached a route`)
-  t.ok(cases >= 5000, `${cases} cases`)
-  // The generator reaches both outcomes often enough to mean something.
-  t.ok(passed > cases / 10, `${passed} preflights passed`)
-  t.ok(reached > cases / 5, `${reached} actual requests reached a route`)
-  // (Fastify's own deprecation warnings for top-level router settings, FSTDEP..., are not ours.)
-  t.same([...warningCodes].filter((code) => code?.startsWith('FST_CORS') === true), ['FST_CORS_ROUTE_UNSEEN'], "the plugin's only warning: preflights for routes it never saw")
-})
+  }), { seed: options.seed, numRuns: options.numRuns })
+  return { cases, passed, reached, statuses }
+}
+
+for (const { http2, seed, numRuns, minimum } of [
+  { http2: false, seed: 20261130, numRuns: 250, minimum: 5000 },
+  { http2: true, seed: 20261205, numRuns: 150, minimum: 3000 }
+]) {
+  test(`a preflight is never more permissive than the route Fastify serves the actual request with (fast-check, seeded; ${http2 ? 'HTTP/2 over a real connection' : 'inject'})`, async (t) => {
+    const { cases, passed, reached, statuses } = await checkGeneratedApps({ http2, seed, numRuns })
+    t.comment(JSON.stringify(statuses))
+    t.comment(`${cases} cases, ${passed} preflights passed, ${reached} actual requests reached a route`)
+    t.ok(cases >= minimum, `${cases} cases`)
+    // The generator reaches both outcomes often enough to mean something.
+    t.ok(passed > cases / 10, `${passed} preflights passed`)
+    t.ok(reached > cases / 5, `${reached} actual requests reached a route`)
+    // (Fastify's own deprecation warnings for top-level router settings, FSTDEP..., are not ours.)
+    t.same([...warningCodes].filter((code) => code?.startsWith('FST_CORS') === true), [], 'the plugin has nothing to warn about')
+  })
+}

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { test } from 'tap'
 import type { Static } from '@sinclair/typebox'
-import { checksSource, CorsOptionsSchema, OriginItemSchema, RouteCorsOptionsSchema, type OriginItem } from '../src/schema.js'
-import { PLUGIN_KEYS, ROUTE_KEYS } from '../src/option-names.js'
+import { checksSource, CorsOptionsSchema, OriginItemSchema, RouteCorsOptionsSchema, type OriginItem } from '../src/config/schema.js'
+import { PLUGIN_KEYS, ROUTE_KEYS } from '../src/config/option-names.js'
 
-test('src/generated/checks.ts is what the TypeBox schema generates (run `npm run generate` after changing the schema)', (t) => {
-  t.equal(readFileSync(new URL('../src/generated/checks.ts', `file://${__filename}`), 'utf8'), checksSource())
+test('src/config/generated/checks.ts is what the TypeBox schema generates (run `npm run generate` after changing the schema)', (t) => {
+  t.equal(readFileSync(new URL('../src/config/generated/checks.ts', `file://${__filename}`), 'utf8'), checksSource())
   t.end()
 })
 

@@ -92,3 +92,28 @@ test('a request on no route that two nested registrations both see is decided by
   const admin = await app.inject({ url: '/v2/nothing', headers: { origin: ADMIN } })
   t.same(corsHeaders(admin), { vary: 'Origin' })
 })
+
+test('two registrations in one scope: a route belongs to the later one; a preflight on no route is answered by the first only', async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin, { origin: ['https://a.example'] })
+  await app.register(corsPlugin, { origin: ['https://b.example'] })
+  app.get('/x', async () => 'x')
+  await app.ready()
+  const ask = async (url: string, origin: string): Promise<number> => (await app.inject({ method: 'OPTIONS', url, headers: { origin, 'access-control-request-method': 'GET' } })).statusCode
+  t.same([await ask('/x', 'https://a.example'), await ask('/x', 'https://b.example')], [403, 204], 'the route\'s owner decides')
+  // A preflight on no route lands on the first registration's OPTIONS *: the first decides.
+  const long = `/${'a'.repeat(200)}`
+  t.same([await ask(long, 'https://a.example'), await ask(long, 'https://b.example')], [204, 403])
+})
+
+test('two registrations in one scope: a preflight on no route that the first passes on is not judged again by the second', async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin, { origin: ['https://a.example'], preflightContinue: true })
+  await app.register(corsPlugin, { origin: ['https://b.example'] })
+  app.get('/doc', { constraints: { version: '1.0.0' } }, async () => 'v1')
+  await app.ready()
+  // With Accept-Version (browsers never send it on a preflight) no unversioned route matches, not even OPTIONS *: a 404, where both hooks run.
+  const res = await app.inject({ method: 'OPTIONS', url: '/other', headers: { origin: 'https://a.example', 'access-control-request-method': 'GET', 'accept-version': '1.0.0' } })
+  t.equal(res.statusCode, 404, `passed on to Fastify's not-found handler: ${res.body}`)
+  t.equal(res.headers['access-control-allow-origin'], 'https://a.example', 'with the first registration\'s answer only')
+})

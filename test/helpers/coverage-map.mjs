@@ -2,7 +2,7 @@
 // package test loads in a child process is the same code, compiled.
 import { readdirSync } from 'node:fs'
 
-const sources = readdirSync(new URL('../../src/', import.meta.url))
+const sources = readdirSync(new URL('../../src/', import.meta.url), { recursive: true })
   .filter((name) => /\.m?ts$/.test(name))
   .map((name) => `src/${name}`)
 

@@ -1,4 +1,5 @@
 import http from 'node:http'
+import http2 from 'node:http2'
 import type { FastifyInstance } from 'fastify'
 
 export interface HttpResponse {
@@ -29,4 +30,29 @@ export function corsOf (res: HttpResponse): Record<string, string> {
     if (name.startsWith('access-control-') || name === 'vary') out[name] = String(value)
   }
   return out
+}
+
+/**
+ * Starts an `http2: true` app on 127.0.0.1 and returns a function sending real HTTP/2 requests,
+ * as browsers do: the host goes in `:authority`, with no Host header.
+ */
+export async function serveHttp2 (t: { teardown: (fn: () => unknown) => void }, app: FastifyInstance<http2.Http2Server>): Promise<(method: string, path: string, authority: string, headers?: Record<string, string>) => Promise<HttpResponse>> {
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as { port: number }
+  const session = http2.connect(`http://127.0.0.1:${port}`)
+  t.teardown(async () => { session.close(); await app.close() })
+  return (method, path, authority, headers = {}) => new Promise((resolve, reject) => {
+    const stream = session.request({ ':method': method, ':path': path, ':authority': authority, ...headers })
+    let body = ''
+    let head: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader = {}
+    stream.setEncoding('utf8')
+    stream.on('response', (received) => { head = received })
+    stream.on('data', (chunk: string) => { body += chunk })
+    stream.on('end', () => {
+      const { ':status': status, ...rest } = head
+      resolve({ status: status as number, headers: rest as http.IncomingHttpHeaders, body })
+    })
+    stream.on('error', reject)
+    stream.end()
+  })
 }

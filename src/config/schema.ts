@@ -1,7 +1,6 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { CorsHandle } from './handle.js'
 import { HOOKS, LOG_LEVELS, type CorsHook } from './option-names.js'
 
 // TypeBox has no kind for RegExp instances. Rather than register one in TypeBox's global
@@ -75,6 +74,23 @@ export const CorsOptionsSchema = Type.Object({
 export interface RouteCorsOptions extends Static<typeof RouteCorsOptionsSchema> {}
 /** Plugin options (same names and defaults as @fastify/cors 11). */
 export interface CorsOptions extends Static<typeof CorsOptionsSchema> {}
+
+/**
+ * Changes a registration's options at runtime (docs/behaviour.md §8). Made by
+ * `createCorsHandle()`, passed as the `handle` option of one registration.
+ */
+export interface CorsHandle {
+  /**
+   * Replaces the registration's options (it does not merge them: pass every option you want,
+   * e.g. `{ ...handle.options, origin: [...] }`), validated like registration options; throws the
+   * same coded error (every problem listed) and leaves the running policy untouched when they are
+   * invalid. `hook`, `preflight`, `hideOptionsRoute` and `logLevel` may be left out (kept) but not
+   * changed. Requests in flight finish under the options they started with.
+   */
+  reconfigure: (options: CorsOptions) => void
+  /** The options in force, defaults applied; frozen. Mutating the options object given has no effect. */
+  readonly options: Readonly<CorsOptions>
+}
 
 export type DelegatorCallback = (error: Error | null, options?: RouteCorsOptions) => void
 /** Per-request options: `(req, cb)`, `async (req)`, or a sync function returning options. */

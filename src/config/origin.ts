@@ -1,35 +1,5 @@
-import type { ConfigIssue } from './errors.js'
-import type { ResultCache } from './frozen.js'
-import type { OriginFunction, StaticOrigin } from './schema.js'
-
-export type { StaticOrigin }
-
-/**
- * How a policy decides on the request's Origin, picked once from the option's shape.
- * `fixed` keeps @fastify/cors semantics: the configured origin is sent as-is (docs/behaviour.md §2.1).
- */
-export type OriginRule =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'any' }
-  | { readonly kind: 'fixed', readonly value: string }
-  | { readonly kind: 'reflect' }
-  | { readonly kind: 'match', readonly matches: (origin: string) => boolean }
-  | DynamicRule
-
-/**
- * An origin function. `takesCallback`: it declares a second parameter, so it is called with a
- * callback (read once here: `fn.length` is an accessor call on every read).
- */
-export interface DynamicRule {
-  readonly kind: 'dynamic'
-  readonly fn: OriginFunction
-  readonly takesCallback: boolean
-  /** What the function resolved to, compiled once per list (docs/behaviour.md §6.3). */
-  readonly results: ResultCache
-}
-
-/** Every rule except `dynamic`: what a static option, or an origin function's result, compiles to. */
-export type StaticRule = Exclude<OriginRule, { kind: 'dynamic' }>
+import type { ConfigIssue, ConfigWarning, StaticRule } from './compiled.js'
+import type { StaticOrigin } from './schema.js'
 
 /** Longer Origin values are never matched or reflected: bounded work per request (docs/behaviour.md §3.11). */
 export const MAX_ORIGIN_LENGTH = 512
@@ -123,22 +93,13 @@ function isPatternHost (host: string): boolean {
   return isNameHost(host, 0, host.length) && host.charCodeAt(0) !== CHAR_DOT && !host.includes('..')
 }
 
-/**
- * Where the host of a serialized origin starts and ends, or -1 when `origin` is not one.
- * Both numbers packed in one (`start + end * 1024`, since both are at most 512).
- */
-export function scanOrigin (origin: string): number {
-  const start = hostStartOf(origin)
-  if (start === -1) return -1
-  const end = hostEndOf(origin, start)
-  if (end === -1) return -1
-  const wellFormed = origin.charCodeAt(start) === CHAR_BRACKET_OPEN ? isIpv6Host(origin, start, end) : isNameHost(origin, start, end)
-  return wellFormed ? start + end * 1024 : -1
-}
-
 /** True when `origin` is a well-formed serialized origin that may be reflected (docs/behaviour.md §2.1). */
 export function isReflectable (origin: string): boolean {
-  return scanOrigin(origin) !== -1
+  const start = hostStartOf(origin)
+  if (start === -1) return false
+  const end = hostEndOf(origin, start)
+  if (end === -1) return false
+  return origin.charCodeAt(start) === CHAR_BRACKET_OPEN ? isIpv6Host(origin, start, end) : isNameHost(origin, start, end)
 }
 
 /** The rules `false` and `true` compile to, shared by static options and origin function results. */
@@ -218,12 +179,6 @@ export function parseConfiguredOrigin (raw: string): Parsed {
     return { kind: 'subdomains', base, pattern: { prefix, portSuffix: anyPort ? null : url.port === '' ? '' : `:${url.port}` } }
   }
   return { kind: anyPort ? 'anyPort' : 'exact', origin: url.origin }
-}
-
-/** A warning about the configuration, with the code it is emitted under (docs/behaviour.md §2.5). */
-export interface ConfigWarning {
-  readonly code: string
-  readonly message: string
 }
 
 /** Warning codes (docs/behaviour.md §2.5). */

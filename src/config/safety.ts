@@ -1,5 +1,5 @@
-import type { ConfigIssue } from './errors.js'
-import { unanchoredExample, type ConfigWarning, type ListedOrigin } from './origin.js'
+import type { ConfigIssue, ConfigWarning } from './compiled.js'
+import { unanchoredExample, type ListedOrigin } from './origin.js'
 import { regexpCost, type RegExpCost } from './regexp-cost.js'
 
 /**

@@ -1,12 +1,13 @@
 import type { FastifyRequest } from 'fastify'
-import type { Policy } from './policy.js'
+import type { Policy } from '../config/compiled.js'
 
 /** The short reasons a refused preflight carries in its 403 body (docs/behaviour.md §3.6). */
 export const REFUSED_ORIGIN = 'CORS preflight refused: origin not allowed'
 export const REFUSED_DISABLED = 'CORS preflight refused: CORS is disabled for this route'
 export const REFUSED_METHOD = 'CORS preflight refused: method not allowed'
 export const REFUSED_HEADER = 'CORS preflight refused: request header not allowed'
-export const REFUSED_UNKNOWN_ROUTE = 'CORS preflight refused: the route is unknown to fastify-corsica'
+export const REFUSED_OUTSIDE = "CORS preflight refused: the route is outside fastify-corsica's scope (it gets no CORS headers)"
+export const REFUSED_UNREADABLE = 'CORS preflight refused: the request target is not a path'
 
 /**
  * Whether refusals are explained for this request (debug or trace logging). Callers check

@@ -1,8 +1,7 @@
 import { types } from 'node:util'
-import type { OriginCompilation } from './origin.js'
 
-interface CachedOrigin {
-  readonly compilation: OriginCompilation
+interface Cached<T> {
+  readonly compilation: T
   /** The RegExps of the list with what they held when compiled: `RegExp.prototype.compile` can change one in place. */
   readonly regexps: ReadonlyArray<readonly [RegExp, string, string]>
 }
@@ -18,8 +17,9 @@ interface CachedOrigin {
  */
 export class ResultCache {
   private readonly frozen = new WeakSet<object>()
-  private readonly origins = new WeakMap<object, Map<string, CachedOrigin>>()
+  private readonly origins = new WeakMap<object, Map<string, Cached<unknown>>>()
   private readonly wildcards = new WeakMap<object, boolean>()
+  private readonly regexps = new WeakMap<object, boolean>()
 
   /** True when `value` is plain data, now frozen (or a primitive, RegExp or function): safe to compile once per identity. */
   freeze (value: unknown): boolean {
@@ -35,15 +35,18 @@ export class ResultCache {
     return true
   }
 
-  /** The compilation of an origin value under `key` (what the checks depend on), reused when the value is a list frozen here. */
-  origin (value: unknown, key: string, compile: () => OriginCompilation): OriginCompilation {
-    if (!Array.isArray(value) || !this.freeze(value)) return compile()
-    let byKey = this.origins.get(value)
-    if (byKey === undefined) this.origins.set(value, byKey = new Map())
+  /**
+   * The compilation of an origin value under `key` (what the checks depend on), reused when the
+   * value is a list frozen here, or a RegExp (checked for `RegExp.prototype.compile`).
+   */
+  origin<T> (value: unknown, key: string, compile: () => T): T {
+    if (!(value instanceof RegExp) && !(Array.isArray(value) && this.freeze(value))) return compile()
+    let byKey = this.origins.get(value as object)
+    if (byKey === undefined) this.origins.set(value as object, byKey = new Map())
     const known = byKey.get(key)
-    if (known !== undefined && known.regexps.every(([regexp, source, flags]) => regexp.source === source && regexp.flags === flags)) return known.compilation
+    if (known !== undefined && known.regexps.every(([regexp, source, flags]) => regexp.source === source && regexp.flags === flags)) return known.compilation as T
     const compilation = compile()
-    byKey.set(key, { compilation, regexps: regexpsIn(value).map((regexp) => [regexp, regexp.source, regexp.flags] as const) })
+    byKey.set(key, { compilation, regexps: regexpsIn([value]).map((regexp) => [regexp, regexp.source, regexp.flags] as const) })
     return compilation
   }
 
@@ -52,6 +55,18 @@ export class ResultCache {
     if (!Array.isArray(value) || !this.freeze(value)) return holdsAnyOrigin(value)
     let holds = this.wildcards.get(value)
     if (holds === undefined) this.wildcards.set(value, holds = holdsAnyOrigin(value))
+    return holds
+  }
+
+  /**
+   * Whether frozen plain data holds a RegExp, remembered per list: `RegExp.prototype.compile` can
+   * change one in place, so what holds one is checked on every call, never reused by identity.
+   */
+  holdsRegExp (value: unknown): boolean {
+    if (value instanceof RegExp) return true
+    if (!Array.isArray(value)) return typeof value === 'object' && value !== null && Object.values(value).some((item) => this.holdsRegExp(item))
+    let holds = this.regexps.get(value)
+    if (holds === undefined) this.regexps.set(value, holds = value.some((item) => this.holdsRegExp(item)))
     return holds
   }
 

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
-import { CorsOriginResultError, type CorsConfigError } from './errors.js'
-import { compileStaticOrigin, NOT_ALLOWED, REFLECT_ORIGIN, type StaticRule } from './origin.js'
-import { checkStaticOrigin } from './generated/checks.js'
-import type { ResultCache } from './frozen.js'
-import type { StaticOrigin } from './schema.js'
+import type { StaticRule } from '../config/compiled.js'
+import { CorsOriginResultError, type CorsConfigError } from '../config/errors.js'
+import type { ResultCache } from '../config/frozen.js'
+import { checkStaticOrigin } from '../config/generated/checks.js'
+import { compileStaticOrigin, NOT_ALLOWED, REFLECT_ORIGIN, type OriginCompilation } from '../config/origin.js'
+import type { StaticOrigin } from '../config/schema.js'
 
 /** Which user function failed, for the error that says so. */
 export interface UserFunctionKind {
@@ -66,7 +67,7 @@ export function callUserFunction<A> (
 /** Validates and compiles what an origin function resolved to, like a static option (docs/behaviour.md §2.1); a list is compiled once while it lives (§6.3). */
 export function ruleForResult (value: unknown, credentials: boolean, results: ResultCache): StaticRule {
   if (typeof value === 'boolean') return value ? REFLECT_ORIGIN : NOT_ALLOWED
-  const { rule, issues } = results.origin(value, 'result', () => {
+  const { rule, issues } = results.origin(value, 'result', (): OriginCompilation => {
     if (!checkStaticOrigin(value)) {
       const hint = value === undefined ? ' (a function that calls back must declare the callback as its second parameter)' : ''
       const shown = typeof value === 'object' ? JSON.stringify(value) : String(value)

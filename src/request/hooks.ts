@@ -1,0 +1,105 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Policy } from '../config/compiled.js'
+import type { CorsHook } from '../config/schema.js'
+import type { ServerRoutes } from '../routing/registry.js'
+import type { Owner } from '../routing/route-table.js'
+import { actualRequest } from './actual.js'
+import { explain, explaining } from './explain.js'
+import { isPreflight, preflight } from './preflight.js'
+import { resolvePolicy } from './resolve.js'
+
+/** The continuation Fastify hands a hook: `done(error)`, or `done(null, payload)` to go on. */
+export type Done = (error?: Error | null, payload?: unknown) => void
+type RequestHook = (request: FastifyRequest, reply: FastifyReply, done: Done) => void
+type PayloadHook = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done) => void
+
+/** A registration, as the request side sees it (src/registration.ts). */
+export interface Registration extends Owner {
+  readonly routes: ServerRoutes
+  readonly hook: CorsHook
+  readonly answersPreflights: boolean
+  /** The name its hook functions carry (they show in `printRoutes`). */
+  readonly hookName: string
+}
+
+/** The body @fastify/cors sends for a malformed preflight under strictPreflight (docs/behaviour.md §3.7). */
+export const INVALID_PREFLIGHT = 'Invalid Preflight Request'
+
+/** True for an OPTIONS request that landed on the plugin's own `OPTIONS *` route. */
+function onOwnOptionsRoute (registration: Registration, request: FastifyRequest): boolean {
+  return request.raw.method === 'OPTIONS' && registration.routes.entryOf(request)?.catchAll === true
+}
+
+function named<T extends object> (fn: T, name: string): T {
+  return Object.defineProperty(fn, 'name', { value: name })
+}
+
+/**
+ * The hooks a registration adds: preflights, and OPTIONS requests its own `OPTIONS *` route
+ * answers, always in `onRequest`; actual requests in the configured `hook` (docs/behaviour.md §4.3).
+ */
+export function buildHooks (registration: Registration): Array<[CorsHook, RequestHook | PayloadHook]> {
+  const answers = registration.answersPreflights
+  const name = registration.hookName
+  if (registration.hook === 'onRequest') {
+    return [['onRequest', named((request: FastifyRequest, reply: FastifyReply, done: Done): void => {
+      if (answers && isPreflight(request)) preflight(registration, request, reply, done)
+      else actualRequest(registration, request, reply, undefined, done)
+    }, name)]]
+  }
+  const hooks: Array<[CorsHook, RequestHook | PayloadHook]> = []
+  if (answers) {
+    hooks.push(['onRequest', named((request: FastifyRequest, reply: FastifyReply, done: Done): void => {
+      if (isPreflight(request)) preflight(registration, request, reply, done)
+      else if (onOwnOptionsRoute(registration, request)) actualRequest(registration, request, reply, undefined, done)
+      else done()
+    }, name)])
+  }
+  // A preflight this registration answers, or an OPTIONS its own route answers, was settled in
+  // onRequest (the route's 400 is a string, which preSerialization never sees); later hooks leave it alone.
+  const actual: PayloadHook = (request, reply, payload, done) => {
+    if (answers && (isPreflight(request) || onOwnOptionsRoute(registration, request))) done(null, payload)
+    else actualRequest(registration, request, reply, payload, done)
+  }
+  if (registration.hook === 'preValidation' || registration.hook === 'preHandler') {
+    hooks.push([registration.hook, named((request: FastifyRequest, reply: FastifyReply, done: Done): void => { actual(request, reply, undefined, done) }, name)])
+  } else {
+    hooks.push([registration.hook, named((request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done): void => { actual(request, reply, payload, done) }, name)])
+  }
+  return hooks
+}
+
+/**
+ * The handler of the `OPTIONS *` route. It sees preflights passed on by `preflightContinue`
+ * (headers and status already set) and OPTIONS requests that are not preflights (docs/behaviour.md §3.7).
+ */
+export function buildOptionsHandler (registration: Registration): (request: FastifyRequest, reply: FastifyReply) => void {
+  return function corsicaOptionsRoute (request: FastifyRequest, reply: FastifyReply): void {
+    if (isPreflight(request)) {
+      reply.header('content-length', '0').send()
+      return
+    }
+    const current = registration.state.plugin
+    if (current.perRequest === null) {
+      notAPreflight(current, request, reply)
+      return
+    }
+    // strictPreflight may come from the delegator: ask it for this request (a rare request).
+    resolvePolicy(registration.instance, current, undefined, request, (error, policy) => {
+      if (error !== null) reply.send(error)
+      else notAPreflight(policy as Policy, request, reply)
+    })
+  }
+}
+
+/** An OPTIONS request that is not a preflight, on the plugin's own `OPTIONS *` route (docs/behaviour.md §3.7). */
+function notAPreflight (policy: Policy, request: FastifyRequest, reply: FastifyReply): void {
+  // With origin: false CORS is off, so a malformed preflight is no business of the plugin's: 404, as @fastify/cors.
+  const strict = policy.strictPreflight && policy.enabled
+  if (explaining(request)) {
+    explain(request, 'malformed', `OPTIONS ${request.url}: it is not a preflight (a preflight has both Origin and Access-Control-Request-Method) and no OPTIONS route of yours handles it`,
+      strict ? 'send both headers, declare an OPTIONS route for the path, or set strictPreflight: false to answer 404 instead of 400' : 'declare an OPTIONS route for the path if it should be answered')
+  }
+  if (strict) reply.code(400).type('text/plain; charset=utf-8').send(INVALID_PREFLIGHT)
+  else reply.callNotFound()
+}

@@ -1,0 +1,264 @@
+import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import type { Policy, RoutePolicy, StaticRule } from '../config/compiled.js'
+import { allowOriginFor } from '../config/origin.js'
+import { reflectableHeaderList, SAFELISTED_METHODS } from '../config/tokens.js'
+import type { Owner } from '../routing/route-table.js'
+import { hostOf, servedRoutes } from '../routing/served.js'
+import { explain, explainOrigin, explaining, REFUSED_DISABLED, REFUSED_HEADER, REFUSED_METHOD, REFUSED_ORIGIN, REFUSED_OUTSIDE, REFUSED_UNREADABLE } from './explain.js'
+import type { Done, Registration } from './hooks.js'
+import { resolvePolicy, staticRule } from './resolve.js'
+import { addVary } from './vary.js'
+
+/** docs/behaviour.md §3.1: a preflight is OPTIONS + Origin + Access-Control-Request-Method; nothing else is. */
+export function isPreflight (request: FastifyRequest): boolean {
+  const headers = request.headers
+  return request.raw.method === 'OPTIONS' && headers.origin !== undefined && headers['access-control-request-method'] !== undefined
+}
+
+/** A route a preflight may be for: its policy, read once (a reconfiguration during a user function changes nothing, §8.3). */
+interface Candidate {
+  readonly owner: Owner
+  readonly route: RoutePolicy
+  /** The methods routed on its pattern (Access-Control-Allow-Methods under 'auto'); null when no route serves the path. */
+  readonly autoMethods: string | null
+}
+
+/**
+ * A preflight, always judged in `onRequest`, before any handler (docs/behaviour.md §3.6). It is
+ * answered by the registration owning the route it landed on (the plugin's `OPTIONS *`, or an
+ * OPTIONS route of the app's; on none, the first registration whose hook takes it), and judged
+ * by the route Fastify would serve the requested method with, under that route's owner (§3.8,
+ * §5), or by this registration's policy when no route serves it.
+ */
+export function preflight (registration: Registration, request: FastifyRequest, reply: FastifyReply, done: Done): void {
+  const routes = registration.routes
+  // With one registration on the server every preflight is its own; else the route it landed on says whose.
+  const landed = routes.registrations === 1 ? null : routes.entryOf(request)
+  if (landed === undefined ? !routes.claim(request) : landed !== null && landed.owner !== registration) {
+    done()
+    return
+  }
+  const method = request.headers['access-control-request-method'] as string
+  const served = servedRoutes(registration.instance, routes, method, request.url, hostOf(request))
+  const onOwnRoute = (): boolean => routes.entryOf(request)?.catchAll === true
+  if (served.kind === 'outside' || served.kind === 'unreadable') {
+    const outside = served.kind === 'outside'
+    if (explaining(request)) {
+      explain(request, 'route', `the preflight for ${method} ${request.url}: ${outside ? 'Fastify serves it with a route outside the scope of every fastify-corsica registration (it gets no CORS headers)' : 'its path cannot be read'}`,
+        outside ? 'register the plugin in a scope that holds the route if cross-origin calls are intended' : 'browsers send a path (origin-form); this request did not come from one')
+    }
+    refuse(reply, outside ? REFUSED_OUTSIDE : REFUSED_UNREADABLE, null)
+    return
+  }
+  if (served.kind === 'none' || served.records.length === 1) {
+    const record = served.kind === 'none' ? null : served.records[0]
+    const owner = record === null ? registration : record.entry.owner
+    const route = record === null ? registration.state.unrouted : owner.state.routes[record.entry.slot] as RoutePolicy
+    const candidate: Candidate = { owner, route, autoMethods: record === null ? null : record.pattern.autoMethods }
+    // Under static options the verdict is known now; a user function is awaited first.
+    const rule = staticRule(route.policy)
+    if (rule !== null) {
+      finish(request, reply, done, judgeBy(candidate, route.policy, rule, request), onOwnRoute)
+      return
+    }
+    judgeCandidate(candidate, request, (error, verdict) => {
+      if (error !== null) done(error)
+      else finish(request, reply, done, verdict as Verdict, onOwnRoute)
+    })
+    return
+  }
+  const candidates = served.records.map((record): Candidate => ({ owner: record.entry.owner, route: record.entry.owner.state.routes[record.entry.slot] as RoutePolicy, autoMethods: record.pattern.autoMethods }))
+  const accepted: Acceptance[] = []
+  const next = (index: number): void => {
+    if (index === candidates.length) {
+      finish(request, reply, done, combine(accepted, method), onOwnRoute)
+      return
+    }
+    judgeCandidate(candidates[index], request, (error, verdict) => {
+      if (error !== null) done(error)
+      else if ((verdict as Verdict).refused !== null) finish(request, reply, done, verdict as Verdict, onOwnRoute)
+      else {
+        accepted.push(verdict as Acceptance)
+        next(index + 1)
+      }
+    })
+  }
+  next(0)
+}
+
+/** Judges the preflight by one route's policy, resolving what its owner decides per request first (§6). */
+function judgeCandidate (candidate: Candidate, request: FastifyRequest, then: (error: Error | null, verdict?: Verdict) => void): void {
+  const { owner, route } = candidate
+  const rule = staticRule(route.policy)
+  if (rule !== null) {
+    then(null, judgeBy(candidate, route.policy, rule, request))
+    return
+  }
+  resolvePolicy(owner.instance, route.policy, route.cors, request, (error, policy, resolvedRule) => {
+    if (error !== null) then(error)
+    else then(null, judgeBy(candidate, policy as Policy, resolvedRule as StaticRule, request))
+  })
+}
+
+/** `judge` under the candidate's policy, resolved; when no route serves the method, an explanation under 'auto' lists those that are served. */
+function judgeBy ({ owner, autoMethods }: Candidate, policy: Policy, rule: StaticRule, request: FastifyRequest): Verdict {
+  return judge(policy, rule, request, policy.allowMethods ?? autoMethods ?? '', autoMethods === null ? owner : null)
+}
+
+/** The methods Fastify serves on this request's path (for an explanation only: one router lookup per method). */
+function methodsRoutedOn (owner: Owner, request: FastifyRequest): string {
+  return ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'].filter((method) => owner.instance.findRoute({ method: method as HTTPMethods, url: request.url }) !== null).join(', ')
+}
+
+/** How one route's policy answers a preflight: refused with a reason, or accepted. */
+export type Verdict = Refusal | Acceptance
+
+interface Refusal {
+  readonly refused: string
+  /** Vary still sent with the refusal, when the answer depended on the request. */
+  readonly vary: string | null
+}
+
+/** What an accepted preflight's answer reads: a policy, or the most restrictive of several. */
+type Answer = Pick<Policy, 'credentials' | 'allowHeaders' | 'preflightVary' | 'maxAge' | 'cacheControl' | 'preflightContinue' | 'successStatus'>
+
+interface Acceptance {
+  readonly refused: null
+  readonly answer: Answer
+  readonly allowOrigin: string
+  /** Access-Control-Allow-Methods: the policy's list, or the methods routed on the path under 'auto'. */
+  readonly allowMethods: string
+}
+
+/**
+ * Judges a preflight under `policy`, its origin rule resolved (docs/behaviour.md §3.5, §3.6):
+ * the origin, then the requested method, then the requested headers. Refusals are explained
+ * at debug level (`unrouted`: the owner, when no route serves the method on the path).
+ */
+function judge (policy: Policy, rule: StaticRule, request: FastifyRequest, allowMethods: string, unrouted: Owner | null): Verdict {
+  const headers = request.headers
+  const allowOrigin = allowOriginFor(rule, headers.origin, true)
+  if (allowOrigin === null) {
+    explainOrigin(request, policy, true)
+    return { refused: policy.enabled ? REFUSED_ORIGIN : REFUSED_DISABLED, vary: policy.varyOrigin ? 'Origin' : null }
+  }
+  const method = headers['access-control-request-method'] as string
+  if (!acceptsMethod(policy, allowMethods, method)) {
+    if (explaining(request)) explainMethod(request, policy, method, policy.allowMethods === null && unrouted !== null ? methodsRoutedOn(unrouted, request) : allowMethods)
+    return { refused: REFUSED_METHOD, vary: policy.preflightVary }
+  }
+  const requested = headers['access-control-request-headers']
+  const refusedHeader = requested === undefined ? null : refusedHeaderOf(policy, requested)
+  if (refusedHeader !== null) {
+    if (explaining(request)) explain(request, 'header', `the preflight for ${method} ${request.url} from ${headers.origin}: request header '${refusedHeader}' is not in allowedHeaders (${policy.allowHeaders})`, `add '${refusedHeader}' to allowedHeaders if it should be allowed`)
+    return { refused: REFUSED_HEADER, vary: policy.preflightVary }
+  }
+  return { refused: null, answer: policy, allowOrigin, allowMethods }
+}
+
+/**
+ * Why the requested method was refused, and the fix: under `methods: 'auto'` the fix is a route,
+ * not an option. `allowMethods`: the methods routed on the path under 'auto', else the list.
+ */
+function explainMethod (request: FastifyRequest, policy: Policy, method: string, allowMethods: string): void {
+  const asked = `the preflight for ${method} ${request.url} from ${request.headers.origin}`
+  if (policy.allowMethods === null) {
+    explain(request, 'method', `${asked}: no ${method} route serves this path (methods: 'auto'; routed here: ${allowMethods === '' ? 'none' : allowMethods})`, `add a ${method} route for this path if it should be allowed`)
+  } else {
+    explain(request, 'method', `${asked}: ${method} is not in methods (${allowMethods})`, `add '${method}' to methods (or this route's config.cors.methods) if it should be allowed`)
+  }
+}
+
+/** GET, HEAD and POST always pass, as in browsers; `'*'` without credentials passes any method. */
+function acceptsMethod (policy: Policy, allowMethods: string, method: string): boolean {
+  if (policy.acceptedMethods !== null) return policy.acceptedMethods.has(method)
+  // A list with '*' passes any method ('*' with credentials is refused at registration), or
+  // 'auto': the routed methods.
+  if (policy.allowMethods !== null) return true
+  return SAFELISTED_METHODS.has(method) || allowMethods.split(', ').includes(method)
+}
+
+/** The first requested header name an explicit allowedHeaders does not list, or null. */
+function refusedHeaderOf (policy: Policy, requested: string): string | null {
+  const names = policy.allowHeaderNames
+  if (names === null) return null
+  // Without credentials '*' allows every name but Authorization, which must be listed (Fetch, CORS-preflight fetch).
+  const wildcard = !policy.credentials && names.has('*')
+  for (const item of requested.split(',')) {
+    const name = item.trim().toLowerCase()
+    if (name !== '' && !names.has(name) && !(wildcard && name !== 'authorization')) return name
+  }
+  return null
+}
+
+/**
+ * One answer when several routes may serve the preflight and all of them accept it
+ * (docs/behaviour.md §5.4): only what every one of them allows. Credentials only if all allow
+ * them, the methods list if all agree (else the requested method alone), the headers list if
+ * all agree (else the requested headers reflected), the shortest max-age (none if one has none),
+ * Cache-Control if all agree, Vary: Origin if any varies.
+ */
+function combine (accepted: readonly Acceptance[], requestedMethod: string): Acceptance {
+  const answers = accepted.map((verdict) => verdict.answer)
+  const [first] = answers
+  const same = <K extends keyof Answer>(key: K): boolean => answers.every((answer) => answer[key] === first[key])
+  const reflect = !same('allowHeaders') || first.allowHeaders === null
+  const varyOrigin = answers.some((answer) => answer.preflightVary?.startsWith('Origin') === true)
+  const maxAges = answers.map((answer) => answer.maxAge)
+  const combined: Answer = {
+    credentials: answers.every((answer) => answer.credentials),
+    allowHeaders: reflect ? null : first.allowHeaders,
+    preflightVary: reflect ? (varyOrigin ? 'Origin, Access-Control-Request-Headers' : 'Access-Control-Request-Headers') : (varyOrigin ? 'Origin' : null),
+    maxAge: maxAges.includes(null) ? null : String(Math.min(...maxAges.map(Number))),
+    cacheControl: same('cacheControl') ? first.cacheControl : null,
+    preflightContinue: answers.every((answer) => answer.preflightContinue),
+    successStatus: first.successStatus
+  }
+  const allowMethods = accepted.every((verdict) => verdict.allowMethods === accepted[0].allowMethods) ? accepted[0].allowMethods : requestedMethod
+  const specific = accepted.find((verdict) => verdict.allowOrigin !== '*')
+  return { refused: null, answer: combined, allowOrigin: specific === undefined ? '*' : specific.allowOrigin, allowMethods }
+}
+
+/** docs/behaviour.md §3.6: 403, no CORS headers, a short plain-text reason; nothing after this runs. */
+function refuse (reply: FastifyReply, reason: string, vary: string | null): void {
+  if (vary !== null) addVary(reply, vary)
+  reply.code(403).type('text/plain; charset=utf-8').send(reason)
+}
+
+/**
+ * Sends the verdict: a 403, or the preflight headers and, unless the policy passes the preflight
+ * on to a handler (`preflightContinue`), the empty answer. A preflight passed on to the plugin's
+ * own `OPTIONS *` route is answered there with `optionsSuccessStatus`.
+ */
+function finish (request: FastifyRequest, reply: FastifyReply, done: Done, verdict: Verdict, onOwnRoute: () => boolean): void {
+  if (verdict.refused !== null) {
+    refuse(reply, verdict.refused, verdict.vary)
+    return
+  }
+  const { answer } = verdict
+  if (answer.preflightVary !== null) addVary(reply, answer.preflightVary)
+  reply.header('access-control-allow-origin', verdict.allowOrigin)
+  if (answer.credentials) reply.header('access-control-allow-credentials', 'true')
+  if (verdict.allowMethods !== '') reply.header('access-control-allow-methods', verdict.allowMethods)
+  const requested = request.headers['access-control-request-headers']
+  if (answer.allowHeaders !== null) {
+    reply.header('access-control-allow-headers', answer.allowHeaders)
+  } else if (requested !== undefined) {
+    // Reflected only when it is a token list: junk is never echoed back (docs/behaviour.md §3.5, §3.11).
+    const reflected = reflectableHeaderList(requested)
+    if (reflected !== null && reflected !== '') reply.header('access-control-allow-headers', reflected)
+  }
+  if (answer.maxAge !== null) reply.header('access-control-max-age', answer.maxAge)
+  if (answer.cacheControl !== null) reply.header('cache-control', answer.cacheControl)
+  if (!answer.preflightContinue) {
+    sendEmpty(reply, answer.successStatus)
+    return
+  }
+  if (onOwnRoute()) reply.code(answer.successStatus)
+  done()
+}
+
+/** Safari waits for a body on a 204 without Content-Length, so say 0 explicitly. */
+export function sendEmpty (reply: FastifyReply, status: number): void {
+  reply.code(status).header('content-length', '0').send()
+}

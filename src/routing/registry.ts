@@ -1,0 +1,171 @@
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import { routerSettings, routeShapes, type RouterSettings } from './pattern.js'
+import { printedRoutes } from './printed-routes.js'
+import { RouteTable, type Owner, type RouteEntry } from './route-table.js'
+import type { Served } from './served.js'
+
+/** The config key under which a route carries its entry; read back through the public `request.routeOptions.config`. */
+export const kRoute = Symbol('fastify-corsica.route')
+
+/** What `onRoute` receives: the route options, which later hooks may still change, and where Fastify put the route. */
+export type SeenRoute = RouteOptions & { routePath?: string, prefix?: string }
+
+interface Seen {
+  readonly entry: RouteEntry
+  readonly route: SeenRoute
+  /** The URL when the plugin saw the route: a prefixed `'/'` route is added again at `url + '/'` afterwards. */
+  readonly url: string
+}
+
+/** A route as its owner compiles it, from its final options. */
+export interface OwnedRoute {
+  readonly entry: RouteEntry
+  readonly method: string | readonly string[]
+  readonly url: string
+  /** Its final `config.cors`. */
+  readonly cors: unknown
+}
+
+/** `METHOD url`, for messages. */
+export function routeName ({ method, url }: OwnedRoute): string {
+  return `${Array.isArray(method) ? method.join(',') : method as string} ${url}`
+}
+
+/**
+ * What the plugin knows about the routes of one server, shared by every registration on it
+ * (sibling registrations at one prefix share one `OPTIONS *` route, so each must see the
+ * other's routes): the routes seen by `onRoute`, each with the entry of the innermost
+ * registration that saw it, and, once the app is ready, the route table built from their final
+ * options (docs/behaviour.md §4.1, §5).
+ */
+export class ServerRoutes {
+  readonly settings: RouterSettings
+  registrations = 0
+  /** URLs of the plugin's own `OPTIONS *` routes, and their handlers (which `onRoute` records as catch-alls). */
+  readonly optionsRoutes = new Set<string>()
+  readonly optionsHandlers = new WeakSet<object>()
+  /** Routes as `onRoute` reported them, until the table is built; then only what is needed of them (Fastify frees the rest). */
+  private readonly seen = new Map<object, Seen>()
+  private owned: readonly OwnedRoute[] = []
+  private readonly lost = new Map<string, RouteEntry[]>()
+  private readonly claimed = new WeakSet<object>()
+  private built: RouteTable | null = null
+  /** `staticAnswers`, set once when the app becomes ready. */
+  answers: ReadonlyMap<string, Served> | null = null
+  /** For each registration (by the name of its hooks), the routes that existed when it loaded. */
+  private readonly before = new Map<string, ReadonlySet<string>>()
+  private unseenChecked = false
+
+  constructor (instance: FastifyInstance) {
+    this.settings = routerSettings(instance.initialConfig)
+  }
+
+  /**
+   * Records a route `onRoute` reports and marks it with its entry, so a request on it finds its
+   * policy. A registration nested in another sees the route after it, and takes it over.
+   */
+  record (route: SeenRoute, entry: RouteEntry): void {
+    this.seen.set(route, { entry, route, url: route.url })
+    route.config = { ...route.config, [kRoute]: entry } as SeenRoute['config']
+  }
+
+  /** The routes `owner` decides, with their final `config.cors`, read now (when the app becomes ready, or later). */
+  routesOf (owner: Owner): OwnedRoute[] {
+    if (this.built === null) this.build()
+    return this.owned.filter((route) => route.entry.owner === owner)
+  }
+
+  /** Notes the routes that exist when a registration loads (printing an empty router costs nothing). */
+  loaded (hookName: string, instance: FastifyInstance): void {
+    this.before.set(hookName, new Set(printedRoutes(instance.printRoutes()).keys()))
+  }
+
+  /**
+   * Routes that run some registration's hooks but that no registration's `onRoute` saw: each
+   * registration whose hooks it runs (read from `printRoutes({ includeHooks })`) already had it
+   * when it loaded. A registration sees every route declared after it loaded in its scope, so
+   * only routes declared before can be missed (docs/behaviour.md §3.10). Checked once per server,
+   * and only when some registration loaded after routes were declared.
+   */
+  unseen (instance: FastifyInstance): string[] {
+    if (this.unseenChecked) return []
+    this.unseenChecked = true
+    const methods = new Set([...this.before.values()].flatMap((names) => [...names].map((name) => name.split(' ')[0])))
+    const unseen: string[] = []
+    for (const method of methods) {
+      for (const [name, hooks] of printedRoutes(instance.printRoutes({ includeHooks: true, method }))) {
+        const ours = hooks.filter((hook) => this.before.has(hook))
+        if (ours.length > 0 && ours.every((hook) => this.before.get(hook)?.has(name) === true)) unseen.push(name)
+      }
+    }
+    return unseen
+  }
+
+  /**
+   * The route table, built once, when the app becomes ready, from every route's final options
+   * (after every `onRoute` hook): methods, URL, constraints (docs/behaviour.md §3.12).
+   */
+  get table (): RouteTable {
+    return this.built ?? this.build()
+  }
+
+  private build (): RouteTable {
+    const table = new RouteTable(this.settings.caseSensitive)
+    const methodLists = new Map<string, string[]>()
+    for (const { entry, route, url } of this.seen.values()) {
+      // Routes with the same methods share one list (memory at 10,000 routes).
+      const named = Array.isArray(route.method) ? route.method.join(',') : route.method
+      let methods = methodLists.get(named)
+      if (methods === undefined) methodLists.set(named, methods = named.split(','))
+      // A prefixed '/' route was added a second time at url + '/' (Fastify's prefixTrailingSlash 'both').
+      const urls = route.url === `${url}/` && route.routePath === '/' ? [url, route.url] : [route.url]
+      const { host, ...rest } = (route.constraints ?? {}) as Record<string, unknown>
+      // The router tests a host RegExp without g and y, which would make its answers alternate.
+      const hostConstraint = host instanceof RegExp ? new RegExp(host.source, host.flags.replace(/[gy]/g, '')) : host as string | undefined
+      const derived = Object.keys(rest).length > 0
+      table.add(urls.flatMap((at) => routeShapes(at, this.settings)), (pattern) => ({ entry, methods, host: hostConstraint, derived, pattern }))
+      // A later onRoute hook that replaced config (rather than changing it) dropped the mark: found by method and URL.
+      if ((route.config as Record<symbol, unknown> | undefined)?.[kRoute] !== entry) {
+        for (const method of methods) for (const at of urls) this.lost.set(`${method} ${at}`, [...(this.lost.get(`${method} ${at}`) ?? []), entry])
+      }
+    }
+    table.seal()
+    this.owned = [...this.seen.values()].map(({ entry, route }) => ({ entry, method: route.method, url: route.url, cors: (route.config as Record<string, unknown> | undefined)?.cors }))
+    this.seen.clear()
+    return (this.built = table)
+  }
+
+  /**
+   * The entry of the route a request landed on: from the mark its config carries, else (a mark a
+   * later hook dropped) by method and URL; undefined for a 404 or a route outside the plugin's scope.
+   */
+  entryOf (request: FastifyRequest): RouteEntry | undefined {
+    const options = request.routeOptions
+    const entry = (options.config as unknown as Record<symbol, RouteEntry | undefined>)[kRoute]
+    if (entry !== undefined || this.lost.size === 0) return entry
+    return this.lost.get(`${request.raw.method as string} ${options.url as string}`)?.[0]
+  }
+
+  /**
+   * For a request on no route of the plugin's (a 404): true for the first registration whose hook
+   * takes it, and for that one only, so two registrations never mix their headers (§4.1).
+   */
+  claim (request: object): boolean {
+    if (this.registrations === 1) return true
+    if (this.claimed.has(request)) return false
+    this.claimed.add(request)
+    return true
+  }
+}
+
+const servers = new WeakMap<object, ServerRoutes>()
+
+/**
+ * The routes of the server `instance` belongs to. Keyed by the server object, weakly: each server
+ * has its own, and nothing outlives it or is shared between servers.
+ */
+export function routesOf (instance: FastifyInstance): ServerRoutes {
+  let routes = servers.get(instance.server)
+  if (routes === undefined) servers.set(instance.server, routes = new ServerRoutes(instance))
+  return routes
+}
