@@ -164,6 +164,15 @@ test('a RegExp changed in place (RegExp.prototype.compile) in a result returned 
   t.equal((await get('https://b.example')).statusCode, 500)
 })
 
+test('a callback delegator calling back with false (no error, as @fastify/cors reads it) gets its options', async (t) => {
+  for (const noError of [false, 0, '', null, undefined]) {
+    const app = await build({ delegator: (_request: FastifyRequest, cb: (error: unknown, options?: unknown) => void) => { cb(noError, { origin: [PARTNER] }) } })
+    const res = await app.inject({ url: '/items', headers: { origin: PARTNER } })
+    t.equal(res.statusCode, 200, String(noError))
+    t.equal(res.headers['access-control-allow-origin'], PARTNER, String(noError))
+  }
+})
+
 test('a route config is merged over the delegator result', async (t) => {
   const app = await build({ delegator: async () => TENANT_A }, (app) => {
     app.get('/partner', { config: { cors: { origin: [PARTNER] } } }, async () => 'p')

@@ -100,6 +100,7 @@ function notAPreflight (policy: Policy, request: FastifyRequest, reply: FastifyR
     explain(request, 'malformed', `OPTIONS ${request.url}: it is not a preflight (a preflight has both Origin and Access-Control-Request-Method) and no OPTIONS route of yours handles it`,
       strict ? 'send both headers, declare an OPTIONS route for the path, or set strictPreflight: false to answer 404 instead of 400' : 'declare an OPTIONS route for the path if it should be answered')
   }
-  if (strict) reply.code(400).type('text/plain; charset=utf-8').send(INVALID_PREFLIGHT)
+  // 'text/plain', as @fastify/cors sends it (byte-identical headers, docs/behaviour.md §3.7).
+  if (strict) reply.code(400).type('text/plain').send(INVALID_PREFLIGHT)
   else reply.callNotFound()
 }

@@ -33,8 +33,8 @@ function isThenable (value: unknown): value is PromiseLike<unknown> {
  * Calls a user function (origin function or delegator) and settles exactly once, whatever mix
  * of callback, promise and plain return it uses, or if it throws (docs/behaviour.md §6.1). A
  * function that declares no callback parameter (`async (origin) => ...`) is called without one
- * and settles with what it returns or resolves to. A callback called with a null or undefined
- * error succeeds with its value.
+ * and settles with what it returns or resolves to. A callback called with no error (any falsy
+ * first argument, as @fastify/cors reads it) succeeds with its value.
  */
 export function callUserFunction<A> (
   fn: (this: FastifyInstance, arg: A, callback: never) => unknown,
@@ -48,7 +48,8 @@ export function callUserFunction<A> (
   const once = (error: unknown, value?: unknown): void => {
     if (settled) return
     settled = true
-    settle(error === null || error === undefined ? null : failure(error, kind), value)
+    // Any falsy first argument is no error, as @fastify/cors reads its callbacks (`cb(false, options)`).
+    settle(error === null || error === undefined || error === false || error === 0 || error === '' ? null : failure(error, kind), value)
   }
   let returned: unknown
   try {
