@@ -14,20 +14,11 @@ import { addVary } from './vary.js'
 export function actualRequest (registration: Registration, request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done): void {
   const routes = registration.routes
   const entry = routes.entryOf(request)
-  let route: RoutePolicy
-  if (entry !== undefined) {
-    if (entry.owner !== registration) {
-      done(null, payload)
-      return
-    }
-    route = registration.state.routes[entry.slot] as RoutePolicy
-  } else {
-    if (!routes.claim(request)) {
-      done(null, payload)
-      return
-    }
-    route = registration.state.unrouted
+  if (!routes.decides(registration, request, entry)) {
+    done(null, payload)
+    return
   }
+  const route = entry === undefined ? registration.state.unrouted : registration.state.routes[entry.slot] as RoutePolicy
   const policy = route.policy
   const rule = staticRule(policy)
   if (rule !== null) {

@@ -34,13 +34,13 @@ export function preflight (registration: Registration, request: FastifyRequest, 
   const routes = registration.routes
   // With one registration on the server every preflight is its own; else the route it landed on says whose.
   const landed = routes.registrations === 1 ? null : routes.entryOf(request)
-  if (landed === undefined ? !routes.claim(request) : landed !== null && landed.owner !== registration) {
+  if (landed !== null && !routes.decides(registration, request, landed)) {
     done()
     return
   }
   const method = request.headers['access-control-request-method'] as string
   const served = servedRoutes(registration.instance, routes, method, request.url, hostOf(request))
-  const onOwnRoute = (): boolean => routes.entryOf(request)?.catchAll === true
+  const onOwnRoute = (): boolean => (landed === null ? routes.entryOf(request) : landed)?.catchAll === true
   if (served.kind === 'outside' || served.kind === 'unreadable') {
     const outside = served.kind === 'outside'
     if (explaining(request)) {

@@ -147,10 +147,12 @@ export class ServerRoutes {
   }
 
   /**
-   * For a request on no route of the plugin's (a 404): true for the first registration whose hook
-   * takes it, and for that one only, so two registrations never mix their headers (§4.1).
+   * Whether `owner` decides a request that landed on `entry` (§4.1): the entry's owner; on no
+   * route of the plugin's (a 404), the first registration whose hook takes it, and that one only,
+   * so two registrations never mix their headers.
    */
-  claim (request: object): boolean {
+  decides (owner: Owner, request: object, entry: RouteEntry | undefined): boolean {
+    if (entry !== undefined) return entry.owner === owner
     if (this.registrations === 1) return true
     if (this.claimed.has(request)) return false
     this.claimed.add(request)
