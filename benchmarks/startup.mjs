@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url'
 const RUNS = Number(process.env.BENCH_RUNS ?? 11)
 const PATHS = 5000
 // 'bare, again' is an A/A check: how far two identical variants land apart on this machine.
-const VARIANTS = ['bare', 'bare, again', 'fastify-cors', 'corsica', 'corsica, every tenth route with config.cors']
+// 'after a route' loads the plugin (and declares the routes) in a scope of its own after a route
+// at the root exists: then the registration-order check reads printRoutes at ready().
+const VARIANTS = ['bare', 'bare, again', 'fastify-cors', 'corsica', 'corsica, every tenth route with config.cors', 'corsica, loaded after a route in another scope']
 
 if (process.argv[2] === 'child') {
   const variant = process.argv[3]
@@ -23,24 +25,38 @@ if (process.argv[2] === 'child') {
   const app = Fastify()
   // Times the onRoute hooks plugins add (wrapped as they are added, so the plugin is unchanged).
   let onRoute = 0
-  const addHook = app.addHook.bind(app)
-  app.addHook = (name, hook) => addHook(name, name !== 'onRoute'
-    ? hook
-    : function timed (route) {
-      const start = performance.now()
-      try { return hook.call(this, route) } finally { onRoute += performance.now() - start }
-    })
-  if (plugin !== null) await app.register(plugin, { origin: ['https://app.example'], methods: ['GET', 'PUT'] })
+  // Called on the scope the plugin was registered in (a child scope inherits the wrapper).
+  const addHook = app.addHook
+  app.addHook = function (name, hook) {
+    return addHook.call(this, name, name !== 'onRoute'
+      ? hook
+      : function timed (route) {
+        const start = performance.now()
+        try { return hook.call(this, route) } finally { onRoute += performance.now() - start }
+      })
+  }
   const configured = variant.includes('tenth')
   const handler = async () => 'ok'
-  gc(); gc()
-  const heapBefore = process.memoryUsage().heapUsed
-  const start = performance.now()
-  for (let i = 0; i < PATHS; i++) {
-    // Every tenth route (every fifth path's GET) carries its own config.cors when asked.
-    const config = configured && i % 5 === 0 ? { cors: { origin: ['https://partner.example'] } } : {}
-    app.get(`/resource${i}/:id`, { config }, handler)
-    app.put(`/resource${i}/:id`, handler)
+  let heapBefore = 0
+  let start = 0
+  const declare = async (scope) => {
+    if (plugin !== null) await scope.register(plugin, { origin: ['https://app.example'], methods: ['GET', 'PUT'] })
+    gc(); gc()
+    heapBefore = process.memoryUsage().heapUsed
+    start = performance.now()
+    for (let i = 0; i < PATHS; i++) {
+      // Every tenth route (every fifth path's GET) carries its own config.cors when asked.
+      const config = configured && i % 5 === 0 ? { cors: { origin: ['https://partner.example'] } } : {}
+      scope.get(`/resource${i}/:id`, { config }, handler)
+      scope.put(`/resource${i}/:id`, handler)
+    }
+  }
+  if (variant.includes('after a route')) {
+    // A route outside the plugin's scope exists when it loads: the check reads printRoutes at ready().
+    app.get('/health', handler)
+    await app.register(declare)
+  } else {
+    await declare(app)
   }
   await app.ready()
   const elapsed = performance.now() - start

@@ -6,9 +6,10 @@ import { copyOptions, copyValue, DEFAULTS, isPlainObject, type Resolution } from
 import { buildPolicy, compileRoute, resolvePluginOptions } from './config/policy.js'
 import type { CorsHandle, CorsHook, CorsOptions } from './config/schema.js'
 import { Delegation } from './request/delegator.js'
+import { HOOK_NAME } from './request/hooks.js'
 import { routeName, routesOf, type SeenRoute, type ServerRoutes } from './routing/registry.js'
 import { staticAnswers } from './routing/served.js'
-import type { Owner } from './routing/route-table.js'
+import type { Owner, RouteEntry } from './routing/route-table.js'
 
 /** How many warning messages a registration remembers having given (docs/behaviour.md §2.5). */
 const WARNED_KEPT = 100
@@ -33,14 +34,17 @@ export class Registration implements Owner {
   private resolution: Resolution
   private raw: CorsOptions
   private readonly results = new ResultCache()
-  private slots = 0
+  /** What the routes it decides are marked with (docs/behaviour.md §4.1): one for its own `OPTIONS *` route, one for the others. */
+  private readonly entries: { readonly route: RouteEntry, readonly catchAll: RouteEntry }
   private ready = false
   /** The warnings given, the latest WARNED_KEPT of them: each once per registration, in bounded memory (§2.5). */
   private readonly warned = new Set<string>()
 
   constructor (readonly instance: FastifyInstance, options: unknown) {
     this.routes = routesOf(instance)
-    this.hookName = `fastifyCorsica#${++this.routes.registrations}`
+    this.entries = { route: Object.freeze({ owner: this, catchAll: false }), catchAll: Object.freeze({ owner: this, catchAll: true }) }
+    const nth = ++this.routes.registrations
+    this.hookName = nth === 1 ? HOOK_NAME : `${HOOK_NAME}#${nth}`
     // A copy: changing the options object after registration changes nothing (docs/behaviour.md §2.3).
     this.raw = copyOptions(options)
     this.resolution = resolvePluginOptions(this.raw, this.results)
@@ -48,14 +52,14 @@ export class Registration implements Owner {
     this.answersPreflights = this.resolution.options.preflight
     this.state = this.compile(this.resolution, false).state
     this.warn(this.resolution.warnings)
-    this.routes.loaded(this.hookName, instance)
+    this.routes.loaded(this.hookName, ['onRequest', this.hook], instance)
   }
 
   /** Records a route `onRoute` reports; its policy is compiled when the app becomes ready, from its final options. */
   onRoute (route: SeenRoute, catchAll: boolean): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (!catchAll && methods.includes('OPTIONS') && this.routes.optionsRoutes.has(catchAllPath(route.url))) throw optionsRouteConflict(route.url)
-    this.routes.record(route, Object.freeze({ owner: this, slot: this.slots++, catchAll }))
+    this.routes.record(route, catchAll ? this.entries.catchAll : this.entries.route)
   }
 
   /**
@@ -141,19 +145,15 @@ export class Registration implements Owner {
     const perRequest = delegator === undefined ? null : new Delegation(delegator, this.instance, resolution)
     const plugin = buildPolicy(resolution.options, 'plugin', perRequest)
     const unrouted: RoutePolicy = { policy: plugin, cors: undefined }
-    const routes: Array<RoutePolicy | undefined> = []
     const warnings = [...resolution.warnings]
     // Routes that share one config.cors object (a GET and its HEAD) share its policy.
-    const compiled = new Map<unknown, RoutePolicy>()
-    for (const route of withRoutes ? this.routes.routesOf(this) : []) {
-      let policy = route.cors === undefined ? unrouted : compiled.get(route.cors)
-      if (policy === undefined) {
-        const name = routeName(route)
-        const result = compileRoute(resolution, route.cors, name, this.results, perRequest)
-        for (const warning of result.warnings) warnings.push({ code: warning.code, message: `route ${name}: ${warning.message}` })
-        compiled.set(route.cors, policy = { policy: result.policy, cors: route.cors })
-      }
-      routes[route.entry.slot] = policy
+    const routes = new Map<unknown, RoutePolicy>()
+    for (const route of withRoutes ? this.routes.configuredRoutesOf(this) : []) {
+      if (routes.has(route.cors)) continue
+      const name = routeName(route)
+      const result = compileRoute(resolution, route.cors, name, this.results, perRequest)
+      for (const warning of result.warnings) warnings.push({ code: warning.code, message: `route ${name}: ${warning.message}` })
+      routes.set(route.cors, { policy: result.policy, cors: route.cors })
     }
     return { state: { plugin, unrouted, routes }, warnings }
   }

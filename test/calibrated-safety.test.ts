@@ -4,7 +4,8 @@
 // measures what each really costs on well-formed origins.
 import { readFileSync } from 'node:fs'
 import { test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify from './helpers/fastify.js'
+import { type FastifyInstance } from 'fastify'
 import corsPlugin from '../src/index.js'
 import { regexpCost } from '../src/config/regexp-cost.js'
 import { corsOf, serve } from './helpers/http.js'

@@ -1,6 +1,6 @@
 // Routes a preflight cannot tell apart: version and custom constraints (docs/behaviour.md §5.4).
 import { test } from 'tap'
-import Fastify from 'fastify'
+import Fastify from './helpers/fastify.js'
 import corsPlugin from '../src/index.js'
 import { routesOf } from '../src/routing/registry.js'
 import { servedRoutes } from '../src/routing/served.js'
@@ -51,7 +51,8 @@ test('versioned routes: Vary names what each combined answer depended on', async
     const app = Fastify()
     await app.register(corsPlugin, options)
     app.put('/doc', { constraints: { version: '1.0.0' } }, async () => 'v1')
-    app.put('/doc', { constraints: { version: '2.0.0' } }, async () => 'v2')
+    // Its own config.cors (the plugin's values): two policies, combined.
+    app.put('/doc', { constraints: { version: '2.0.0' }, config: { cors: { methods: options.methods } } }, async () => 'v2')
     await app.ready()
     const res = await preflight(app, '/doc', APP, 'PUT', 'x-a')
     t.equal(res.statusCode, 204)
@@ -64,7 +65,8 @@ test('versioned routes with the same answer keep it whole', async (t) => {
   const app = Fastify()
   await app.register(corsPlugin, { origin: '*', methods: 'GET,PUT', maxAge: 600, allowedHeaders: 'X-A' })
   app.put('/doc', { constraints: { version: '1.0.0' } }, async () => 'v1')
-  app.put('/doc', { constraints: { version: '2.0.0' } }, async () => 'v2')
+  // Its own config.cors with the plugin's values: two policies whose combination is either one.
+  app.put('/doc', { constraints: { version: '2.0.0' }, config: { cors: { maxAge: 600 } } }, async () => 'v2')
   await app.ready()
   const res = await preflight(app, '/doc', APP, 'PUT')
   t.equal(res.statusCode, 204)

@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import Fastify, { type FastifyRequest } from 'fastify'
+import Fastify from './helpers/fastify.js'
+import { type FastifyRequest } from 'fastify'
 import corsPlugin from '../src/index.js'
 import { build, corsHeaders, EVIL, PARTNER, preflight } from './helpers/app.js'
 

@@ -3,7 +3,8 @@
 // host the router reads (HTTP/2's :authority), whatever the number of constraint values.
 import net from 'node:net'
 import { test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { withRouterOptions } from './helpers/fastify.js'
+import { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import corsPlugin, { createCorsHandle } from '../src/index.js'
 import { emitted } from './helpers/app.js'
 import { corsOf, serve, serveHttp2 } from './helpers/http.js'
@@ -124,7 +125,7 @@ function headerStrategy (name: string): Record<string, unknown> {
 }
 
 test('hundreds of constraint values: never refused for their number, judged by the routes that may serve the request', async (t) => {
-  const app = Fastify({ routerOptions: { constraints: { tenant: headerStrategy('tenant'), region: headerStrategy('region') } } as never })
+  const app = Fastify(withRouterOptions({ constraints: { tenant: headerStrategy('tenant'), region: headerStrategy('region') } }) as unknown as FastifyServerOptions)
   await app.register(corsPlugin, { origin: [APP], methods: 'GET,PUT,DELETE' })
   // find-my-way holds at most 31 constrained routes per path: the values are spread over paths.
   for (let i = 0; i < 64; i++) app.put(`/docs${i}/:id`, { constraints: { version: `${i}.0.0` } }, async () => `v${i}`)
@@ -160,6 +161,21 @@ test('a prefixed \'/\' route with GET, HEAD and DELETE: preflights on /prefix an
     t.equal(answer.status, 204, path)
     t.equal(answer.headers['access-control-allow-methods'], 'GET, HEAD, DELETE', path)
   }
+})
+
+test('a config.cors put on a route after the app is ready was never compiled: the route takes the plugin options', async (t) => {
+  const app = Fastify()
+  await app.register(corsPlugin, { origin: [APP] })
+  app.get('/open', async (request) => {
+    // Fastify does not support this; the plugin compiled config.cors when the app became ready.
+    (request.routeOptions.config as { cors?: unknown }).cors = { origin: [PARTNER] }
+    return 'ok'
+  })
+  const send = await serve(t, app)
+  t.equal(corsOf(await send('GET', '/open', { origin: APP }))['access-control-allow-origin'], APP)
+  const after = await send('GET', '/open', { origin: PARTNER })
+  t.same(corsOf(after), { vary: 'Origin' }, 'the value put there later is not read')
+  t.equal(corsOf(await send('GET', '/open', { origin: APP }))['access-control-allow-origin'], APP, 'the plugin options still apply')
 })
 
 test('warnings: given at reconfiguration as at registration, once per message per registration, in bounded memory', async (t) => {

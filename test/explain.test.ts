@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify from './helpers/fastify.js'
+import { type FastifyInstance } from 'fastify'
 import corsPlugin from '../src/index.js'
 import { corsHeaders, EVIL, PARTNER, preflight } from './helpers/app.js'
 

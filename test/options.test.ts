@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import Fastify from 'fastify'
+import Fastify from './helpers/fastify.js'
 import corsPlugin from '../src/index.js'
 import { build, corsHeaders, PARTNER, registrationError, warningsFor } from './helpers/app.js'
 

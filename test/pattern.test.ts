@@ -2,13 +2,14 @@
 // Fastify's router reads them, and the route table that finds, among the routes the plugin saw,
 // the one the router found; checked against Fastify itself.
 import { test } from 'tap'
-import Fastify, { type HTTPMethods } from 'fastify'
+import Fastify, { hasRouterOptions, withRouterOptions } from './helpers/fastify.js'
+import { type HTTPMethods } from 'fastify'
 import { plainPath, requestSegments, routerSettings, routeShapes, type PatternSegment, type RouterSettings } from '../src/routing/pattern.js'
 import { RouteTable, type RouteRecord } from '../src/routing/route-table.js'
 
 const DEFAULTS: RouterSettings = { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true, useSemicolonDelimiter: false }
 
-test('router settings are read as Fastify applies them: routerOptions first, then the top level, then defaults', async (t) => {
+test('router settings are read as Fastify applies them: routerOptions first, then the top level, then defaults', { skip: !hasRouterOptions && 'Fastify before 5.5 has no routerOptions' }, async (t) => {
   t.same(routerSettings(Fastify().initialConfig), DEFAULTS)
   t.same(routerSettings(Fastify({ ignoreTrailingSlash: true, caseSensitive: false }).initialConfig), { ...DEFAULTS, ignoreTrailingSlash: true, caseSensitive: false })
   t.same(routerSettings(Fastify({ routerOptions: { ignoreDuplicateSlashes: true, useSemicolonDelimiter: true } as never }).initialConfig), { ...DEFAULTS, ignoreDuplicateSlashes: true, useSemicolonDelimiter: true })
@@ -107,20 +108,17 @@ const REQUESTS = ['/', '/items', '/items/5', '/items/new', '/items/5/edit', '/th
 
 for (const settings of [DEFAULTS, { ...DEFAULTS, caseSensitive: false }, { ...DEFAULTS, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true }]) {
   test(`the table identifies the route Fastify serves, from the params Fastify found (${JSON.stringify(settings)})`, async (t) => {
-    const app = Fastify({ routerOptions: settings })
+    const app = Fastify(withRouterOptions(settings))
     const table = new RouteTable(settings.caseSensitive)
-    const records = new Map<RouteRecord, number>()
+    const entry = { owner: null as never, catchAll: false }
     for (const [id, url] of ROUTES.entries()) {
       try {
         app.get(url, async () => ({ id }))
       } catch {
         continue // a duplicate under these settings
       }
-      table.add(routeShapes(url, settings), (pattern) => {
-        const record: RouteRecord = { entry: { owner: null as never, slot: id, catchAll: false }, methods: ['GET'], host: undefined, derived: false, pattern }
-        records.set(record, id)
-        return record
-      })
+      // Each route's id as its config.cors, which tells the records apart.
+      table.add(routeShapes(url, settings), { entry, cors: id, methods: ['GET'], host: undefined, derived: false })
     }
     table.seal()
     for (const url of [...REQUESTS, ...REQUESTS.map((path) => `${path}/`), ...REQUESTS.map((path) => path.toUpperCase())]) {
@@ -129,14 +127,15 @@ for (const settings of [DEFAULTS, { ...DEFAULTS, caseSensitive: false }, { ...DE
       const segments = requestSegments(url, settings)
       const identified = found === null || segments === null ? [] : table.identify(segments, found.params as Record<string, string>, 'GET', undefined)
       const served = res.statusCode === 200 ? (res.json() as { id: number }).id : null
-      t.same(identified.map((record) => records.get(record)), served === null ? [] : [served], `${url} (${res.statusCode})`)
+      t.same(identified.map((record) => record.cors), served === null ? [] : [served], `${url} (${res.statusCode})`)
     }
   })
 }
 
 test('routes with a constraint a preflight cannot carry are found by every pattern that may match the path', async (t) => {
   const table = new RouteTable(true)
-  const make = (slot: number, derived: boolean, methods = ['PUT'], host?: string | RegExp) => (pattern: RouteRecord['pattern']): RouteRecord => ({ entry: { owner: null as never, slot, catchAll: false }, methods, host, derived, pattern })
+  const entry = { owner: null as never, catchAll: false }
+  const make = (id: number, derived: boolean, methods = ['PUT'], host?: string | RegExp): Omit<RouteRecord, 'pattern'> => ({ entry, cors: id, methods, host, derived })
   table.add(routeShapes('/:org/items', DEFAULTS), make(1, true))
   table.add(routeShapes('/acme/items', DEFAULTS), make(2, true))
   table.add(routeShapes('/acme/items', DEFAULTS), make(3, false))
@@ -145,7 +144,7 @@ test('routes with a constraint a preflight cannot carry are found by every patte
   table.add(routeShapes('/h', DEFAULTS), make(6, true, ['PUT'], 'admin.example'))
   table.add(routeShapes('/h', DEFAULTS), make(7, true, ['PUT'], /^api\./))
   table.seal()
-  const slots = (path: string, method = 'PUT', host?: string): number[] => table.constrained(requestSegments(path, DEFAULTS) as string[], method, host).map((record) => record.entry.slot).sort()
+  const slots = (path: string, method = 'PUT', host?: string): number[] => table.constrained(requestSegments(path, DEFAULTS) as string[], method, host).map((record) => record.cors as number).sort()
   t.same(slots('/acme/items'), [1, 2], 'both patterns, constrained routes only')
   t.same(slots('/other/items'), [1])
   t.same(slots('/acme/items', 'GET'), [], 'no constrained route of that method')
@@ -155,4 +154,23 @@ test('routes with a constraint a preflight cannot carry are found by every patte
   t.same(slots('/h', 'PUT', 'admin.example'), [6])
   t.same(slots('/h', 'PUT', 'api.example'), [7])
   t.same(slots('/h'), [], 'no Host: no host-constrained route')
+})
+
+test('routes on one pattern that one registration decides alike share one record, whatever their methods', async (t) => {
+  const table = new RouteTable(true)
+  const entry = { owner: null as never, catchAll: false }
+  const other = { owner: null as never, catchAll: false }
+  const route = (methods: string[], cors?: unknown, owner = entry): Omit<RouteRecord, 'pattern'> => ({ entry: owner, cors, methods, host: undefined, derived: false })
+  table.add(routeShapes('/a/:id', DEFAULTS), route(['GET']))
+  table.add(routeShapes('/a/:id', DEFAULTS), route(['HEAD']))
+  table.add(routeShapes('/a/:id', DEFAULTS), route(['PUT'], { origin: 'https://x.example' }))
+  table.add(routeShapes('/a/:id', DEFAULTS), route(['DELETE'], undefined, other))
+  table.seal()
+  const found = (method: string): RouteRecord[] => table.identify(['a', '1'], { id: '1' }, method, undefined)
+  t.equal(found('GET').length, 1)
+  t.equal(found('GET')[0], found('HEAD')[0], 'GET and HEAD share a record')
+  t.same(found('GET')[0].methods, ['GET', 'HEAD'])
+  t.not(found('PUT')[0], found('GET')[0], 'a route with its own config.cors has its own')
+  t.not(found('DELETE')[0], found('GET')[0], 'a route another registration decides has its own')
+  t.equal(found('GET')[0].pattern.autoMethods, 'GET, HEAD, PUT, DELETE')
 })

@@ -13,6 +13,7 @@ const PREAMBLE = `import Fastify from 'fastify'
 import corsPlugin, { type RouteCorsOptions } from 'fastify-corsica'
 declare const handler: () => Promise<unknown>
 declare const tenants: Map<string, { cors: RouteCorsOptions }>
+declare const loadOrigins: () => Promise<string[]>
 const app = Fastify()
 `
 
@@ -67,5 +68,15 @@ test('every code block of the README type-checks, and the JavaScript ones run as
     const expected = block.code.split('\n').filter((line) => /^console\.log\(.*\) \/\/ /.test(line)).map((line) => line.replace(/^.*\) \/\/ /, ''))
     t.same(node([join(dir, files[index])]).trim().split('\n'), expected, `README line ${block.line} prints what its comments say`)
   })
+  t.end()
+})
+
+test('every file the README links to is in the published package', (t) => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  const links = [...readme.matchAll(/\]\(([^)#]+)(#[^)]*)?\)/g)].map((match) => match[1]).filter((link) => !/^[a-z]+:/.test(link))
+  t.ok(links.length >= 5, `${links.length} links`)
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>
+  const shipped = new Set(packed[0].files.map((file) => file.path))
+  for (const link of new Set(links)) t.ok(shipped.has(link), `${link} is shipped`)
   t.end()
 })

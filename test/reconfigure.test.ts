@@ -1,7 +1,8 @@
 // Issue 19: changing a registration's options at runtime (docs/behaviour.md §8).
 import http from 'node:http'
 import { test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify from './helpers/fastify.js'
+import { type FastifyInstance } from 'fastify'
 import corsPlugin, { type CorsHandle } from '../src/index.js'
 import { corsHeaders, emitted, EVIL, PARTNER, preflight } from './helpers/app.js'
 

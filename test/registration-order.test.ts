@@ -2,7 +2,7 @@
 // hooks but were never seen by its onRoute. Startup fails naming them and the fix; routes the
 // plugin covers are judged by their final options whatever the order of declarations.
 import { test } from 'tap'
-import Fastify from 'fastify'
+import Fastify from './helpers/fastify.js'
 import corsPlugin from '../src/index.js'
 import { corsOf, serve } from './helpers/http.js'
 

@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import Fastify from 'fastify'
+import Fastify, { withRouterOptions } from './helpers/fastify.js'
 import corsPlugin from '../src/index.js'
 import { build, corsHeaders, EVIL, PARTNER, preflight } from './helpers/app.js'
 
@@ -270,7 +270,7 @@ test('with preflight: false a user may own OPTIONS *', async (t) => {
 })
 
 test('preflight resolution follows the app router settings (trailing slash, case)', async (t) => {
-  const app = Fastify({ routerOptions: { ignoreTrailingSlash: true, caseSensitive: false } })
+  const app = Fastify(withRouterOptions({ ignoreTrailingSlash: true, caseSensitive: false }))
   await app.register(corsPlugin, { origin: [GLOBAL] })
   app.put('/Docs/:id', { config: { cors: { origin: [PARTNER], methods: 'PUT' } } }, async () => 'd')
   await app.ready()

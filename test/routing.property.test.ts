@@ -12,7 +12,8 @@
 import { test } from 'tap'
 import fc from 'fast-check'
 import http2 from 'node:http2'
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify'
+import Fastify from './helpers/fastify.js'
+import { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import corsPlugin from '../src/index.js'
 
 // The generated apps make the plugin warn hundreds of times (routes in scopes without it): the

@@ -1,7 +1,8 @@
 // Issue 17: the bugs hostile and unusual input found, each over real HTTP, and the refusals
 // and warnings of a careful CORS library (docs/behaviour.md §2.4, §2.5, §3.4, §3.5, §6.3).
 import { test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify from './helpers/fastify.js'
+import { type FastifyInstance } from 'fastify'
 import corsPlugin from '../src/index.js'
 import { corsOf, serve } from './helpers/http.js'
 import { emitted, registrationError } from './helpers/app.js'

@@ -92,14 +92,23 @@ export interface RoutePolicy {
 }
 
 /**
- * Everything one registration compiled: its plugin policy and the policy of each route it owns
- * (by the route's slot), from the options in force and the routes' final options. One object,
+ * Everything one registration compiled: its plugin policy and the policy of each `config.cors`
+ * value its routes hold, from the options in force and the routes' final options. One object,
  * replaced by one assignment on reconfiguration (docs/behaviour.md §8.3).
  */
 export interface CompiledState {
   readonly plugin: Policy
-  /** The plugin policy as the policy of a request on no route of the plugin's (a 404). */
+  /** The plugin policy as the policy of a route without `config.cors`, or of a request on no route of the plugin's (a 404). */
   readonly unrouted: RoutePolicy
-  /** Undefined for a slot whose route another (nested) registration took over, or before the app is ready. */
-  readonly routes: ReadonlyArray<RoutePolicy | undefined>
+  /** By the routes' final `config.cors` values (routes sharing one object share its policy); empty before the app is ready. */
+  readonly routes: ReadonlyMap<unknown, RoutePolicy>
+}
+
+/**
+ * The policy of a route of the registration whose state this is, by the route's final
+ * `config.cors`: the plugin policy when it has none, or when the value was put there after the
+ * app became ready, which the plugin never compiled (docs/behaviour.md §2.3).
+ */
+export function routePolicy (state: CompiledState, cors: unknown): RoutePolicy {
+  return cors === undefined ? state.unrouted : state.routes.get(cors) ?? state.unrouted
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Policy, RoutePolicy, StaticRule } from '../config/compiled.js'
+import { routePolicy, type Policy, type StaticRule } from '../config/compiled.js'
 import { allowOriginFor } from '../config/origin.js'
 import type { Done, Registration } from './hooks.js'
 import { explainOrigin } from './explain.js'
@@ -13,12 +13,13 @@ import { addVary } from './vary.js'
  */
 export function actualRequest (registration: Registration, request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done): void {
   const routes = registration.routes
-  const entry = routes.entryOf(request)
+  const landed = request.routeOptions
+  const entry = routes.entryOf(request.raw.method, landed)
   if (!routes.decides(registration, request, entry)) {
     done(null, payload)
     return
   }
-  const route = entry === undefined ? registration.state.unrouted : registration.state.routes[entry.slot] as RoutePolicy
+  const route = entry === undefined ? registration.state.unrouted : routePolicy(registration.state, (landed.config as { cors?: unknown }).cors)
   const policy = route.policy
   const rule = staticRule(policy)
   if (rule !== null) {

@@ -27,11 +27,19 @@ export const INVALID_PREFLIGHT = 'Invalid Preflight Request'
 
 /** True for an OPTIONS request that landed on the plugin's own `OPTIONS *` route. */
 function onOwnOptionsRoute (registration: Registration, request: FastifyRequest): boolean {
-  return request.raw.method === 'OPTIONS' && registration.routes.entryOf(request)?.catchAll === true
+  return request.raw.method === 'OPTIONS' && registration.routes.entryOf(request.raw.method, request.routeOptions)?.catchAll === true
 }
 
+/** The name the first registration's hooks carry in their source, which costs nothing per route. */
+export const HOOK_NAME = 'fastifyCorsica'
+
+/**
+ * Gives a hook the registration's name. The first registration on a server keeps the name its
+ * source declares: a name set at runtime is copied into each of the per-route bound functions
+ * Fastify makes (~300 bytes a route, benchmarks/README.md), so only later registrations pay it.
+ */
 function named<T extends object> (fn: T, name: string): T {
-  return Object.defineProperty(fn, 'name', { value: name })
+  return name === HOOK_NAME ? fn : Object.defineProperty(fn, 'name', { value: name })
 }
 
 /**
@@ -42,14 +50,14 @@ export function buildHooks (registration: Registration): Array<[CorsHook, Reques
   const answers = registration.answersPreflights
   const name = registration.hookName
   if (registration.hook === 'onRequest') {
-    return [['onRequest', named((request: FastifyRequest, reply: FastifyReply, done: Done): void => {
+    return [['onRequest', named(function fastifyCorsica (request: FastifyRequest, reply: FastifyReply, done: Done): void {
       if (answers && isPreflight(request)) preflight(registration, request, reply, done)
       else actualRequest(registration, request, reply, undefined, done)
     }, name)]]
   }
   const hooks: Array<[CorsHook, RequestHook | PayloadHook]> = []
   if (answers) {
-    hooks.push(['onRequest', named((request: FastifyRequest, reply: FastifyReply, done: Done): void => {
+    hooks.push(['onRequest', named(function fastifyCorsica (request: FastifyRequest, reply: FastifyReply, done: Done): void {
       if (isPreflight(request)) preflight(registration, request, reply, done)
       else if (onOwnOptionsRoute(registration, request)) actualRequest(registration, request, reply, undefined, done)
       else done()
@@ -62,9 +70,9 @@ export function buildHooks (registration: Registration): Array<[CorsHook, Reques
     else actualRequest(registration, request, reply, payload, done)
   }
   if (registration.hook === 'preValidation' || registration.hook === 'preHandler') {
-    hooks.push([registration.hook, named((request: FastifyRequest, reply: FastifyReply, done: Done): void => { actual(request, reply, undefined, done) }, name)])
+    hooks.push([registration.hook, named(function fastifyCorsica (request: FastifyRequest, reply: FastifyReply, done: Done): void { actual(request, reply, undefined, done) }, name)])
   } else {
-    hooks.push([registration.hook, named((request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done): void => { actual(request, reply, payload, done) }, name)])
+    hooks.push([registration.hook, named(function fastifyCorsica (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done): void { actual(request, reply, payload, done) }, name)])
   }
   return hooks
 }

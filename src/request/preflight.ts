@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
-import type { Policy, RoutePolicy, StaticRule } from '../config/compiled.js'
+import { routePolicy, type Policy, type RoutePolicy, type StaticRule } from '../config/compiled.js'
 import { allowOriginFor } from '../config/origin.js'
 import { reflectableHeaderList, SAFELISTED_METHODS } from '../config/tokens.js'
 import type { Owner } from '../routing/route-table.js'
@@ -33,14 +33,14 @@ interface Candidate {
 export function preflight (registration: Registration, request: FastifyRequest, reply: FastifyReply, done: Done): void {
   const routes = registration.routes
   // With one registration on the server every preflight is its own; else the route it landed on says whose.
-  const landed = routes.registrations === 1 ? null : routes.entryOf(request)
+  const landed = routes.registrations === 1 ? null : routes.entryOf('OPTIONS', request.routeOptions)
   if (landed !== null && !routes.decides(registration, request, landed)) {
     done()
     return
   }
   const method = request.headers['access-control-request-method'] as string
   const served = servedRoutes(registration.instance, routes, method, request.url, hostOf(request))
-  const onOwnRoute = (): boolean => (landed === null ? routes.entryOf(request) : landed)?.catchAll === true
+  const onOwnRoute = (): boolean => (landed === null ? routes.entryOf('OPTIONS', request.routeOptions) : landed)?.catchAll === true
   if (served.kind === 'outside' || served.kind === 'unreadable') {
     const outside = served.kind === 'outside'
     if (explaining(request)) {
@@ -50,28 +50,20 @@ export function preflight (registration: Registration, request: FastifyRequest, 
     refuse(reply, outside ? REFUSED_OUTSIDE : REFUSED_UNREADABLE, null)
     return
   }
-  if (served.kind === 'none' || served.records.length === 1) {
-    const record = served.kind === 'none' ? null : served.records[0]
-    const owner = record === null ? registration : record.entry.owner
-    const route = record === null ? registration.state.unrouted : owner.state.routes[record.entry.slot] as RoutePolicy
-    const candidate: Candidate = { owner, route, autoMethods: record === null ? null : record.pattern.autoMethods }
-    // Under static options the verdict is known now; a user function is awaited first.
-    const rule = staticRule(route.policy)
-    if (rule !== null) {
-      finish(request, reply, done, judgeBy(candidate, route.policy, rule, request), onOwnRoute)
-      return
-    }
-    judgeCandidate(candidate, request, (error, verdict) => {
-      if (error !== null) done(error)
-      else finish(request, reply, done, verdict as Verdict, onOwnRoute)
-    })
+  const candidates: Candidate[] = served.kind === 'none'
+    ? [{ owner: registration, route: registration.state.unrouted, autoMethods: null }]
+    : served.records.map((record) => ({ owner: record.entry.owner, route: routePolicy(record.entry.owner.state, record.cors), autoMethods: record.pattern.autoMethods }))
+  // One route under static options (the common case): the verdict is known now.
+  const rule = candidates.length === 1 ? staticRule(candidates[0].route.policy) : null
+  if (rule !== null) {
+    finish(request, reply, done, judgeBy(candidates[0], candidates[0].route.policy, rule, request), onOwnRoute)
     return
   }
-  const candidates = served.records.map((record): Candidate => ({ owner: record.entry.owner, route: record.entry.owner.state.routes[record.entry.slot] as RoutePolicy, autoMethods: record.pattern.autoMethods }))
+  // Else each route in turn, user functions awaited: the first refusal ends it, else what all of them allow (§5.4).
   const accepted: Acceptance[] = []
   const next = (index: number): void => {
     if (index === candidates.length) {
-      finish(request, reply, done, combine(accepted, method), onOwnRoute)
+      finish(request, reply, done, accepted.length === 1 ? accepted[0] : combine(accepted, method), onOwnRoute)
       return
     }
     judgeCandidate(candidates[index], request, (error, verdict) => {

@@ -68,18 +68,23 @@ const OPTIONAL_PARAM = /(\/:[^/()]*?)\?(\/?)/
 /**
  * The shapes a route URL stands for once the router settings are applied: one, or two for a
  * trailing optional parameter (`/items/:id?` is `/items/:id` and `/items`). Fastify serves the
- * root catch-all `*` as `/*`, its value holding the leading slash.
+ * root catch-all `*` as `/*`, its value holding the leading slash. Segments already read are
+ * taken from `known` (routes share their `:id` segment and its RegExp: memory at 10,000 routes).
  */
-export function routeShapes (url: string, settings: RouterSettings): PatternSegment[][] {
+export function routeShapes (url: string, settings: RouterSettings, known = new Map<string, PatternSegment>()): PatternSegment[][] {
   const optional = OPTIONAL_PARAM.exec(url)
   if (optional !== null && optional.index + optional[0].length === url.length) {
-    return [...routeShapes(url.replace(OPTIONAL_PARAM, '$1$2'), settings), ...routeShapes(url.replace(OPTIONAL_PARAM, '$2') || '/', settings)]
+    return [...routeShapes(url.replace(OPTIONAL_PARAM, '$1$2'), settings, known), ...routeShapes(url.replace(OPTIONAL_PARAM, '$2') || '/', settings, known)]
   }
   if (url.charCodeAt(0) !== SLASH) return [[{ kind: 'wildcard', prefix: '' }]]
   let path = url
   if (settings.ignoreDuplicateSlashes) path = collapseSlashes(path)
   if (settings.ignoreTrailingSlash) path = trimLastSlash(path)
-  return [splitPattern(path).map((segment) => parseSegment(segment, settings.caseSensitive))]
+  return [splitPattern(path).map((text) => {
+    let segment = known.get(text)
+    if (segment === undefined) known.set(text, segment = parseSegment(text, settings.caseSensitive))
+    return segment
+  })]
 }
 
 /** The pattern's segments after the leading slash, cut at slashes that are not inside a parameter's RegExp. */

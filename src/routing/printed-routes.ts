@@ -4,9 +4,9 @@
  * its hooks). The only public way to see routes the plugin's `onRoute` never saw
  * (docs/behaviour.md §3.10). Each handler is named `METHOD path[ constraints]`, path being the
  * fragments from the root joined, as the router stores it; a name is compared only with names
- * read the same way.
+ * read the same way. With `wanted`, the hooks of those routes only (the others are listed without).
  */
-export function printedRoutes (printed: string): Map<string, string[]> {
+export function printedRoutes (printed: string, wanted?: ReadonlySet<string>): Map<string, string[]> {
   const routes = new Map<string, string[]>()
   const paths: string[] = []
   let current: string[] = []
@@ -30,6 +30,7 @@ export function printedRoutes (printed: string): Map<string, string[]> {
     }
     const text = line.replace(/^[│ ]+/, '')
     if (text.startsWith('• ')) {
+      if (wanted !== undefined && !current.some((name) => wanted.has(name))) continue
       const hooks = [...text.matchAll(/"([^"]+)\(\)"/g)].map((match) => match[1])
       for (const name of current) (routes.get(name) as string[]).push(...hooks)
     } else if (paths.length > 0) {

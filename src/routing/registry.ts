@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
-import { routerSettings, routeShapes, type RouterSettings } from './pattern.js'
+import type { FastifyInstance, FastifyRequest, HTTPMethods, RouteOptions } from 'fastify'
+import { routerSettings, routeShapes, type PatternSegment, type RouterSettings } from './pattern.js'
 import { printedRoutes } from './printed-routes.js'
 import { RouteTable, type Owner, type RouteEntry } from './route-table.js'
 import type { Served } from './served.js'
@@ -17,7 +17,10 @@ interface Seen {
   readonly url: string
 }
 
-/** A route as its owner compiles it, from its final options. */
+/** What a request says of the route it landed on: `request.routeOptions`, read once per hook (each read builds it anew). */
+export type LandedRoute = Pick<FastifyRequest['routeOptions'], 'config' | 'url'>
+
+/** A route with a `config.cors` of its own, as its owner compiles it, from its final options. */
 export interface OwnedRoute {
   readonly entry: RouteEntry
   readonly method: string | readonly string[]
@@ -47,13 +50,15 @@ export class ServerRoutes {
   /** Routes as `onRoute` reported them, until the table is built; then only what is needed of them (Fastify frees the rest). */
   private readonly seen = new Map<object, Seen>()
   private owned: readonly OwnedRoute[] = []
-  private readonly lost = new Map<string, RouteEntry[]>()
+  private readonly lost = new Map<string, RouteEntry>()
   private readonly claimed = new WeakSet<object>()
   private built: RouteTable | null = null
   /** `staticAnswers`, set once when the app becomes ready. */
   answers: ReadonlyMap<string, Served> | null = null
   /** For each registration (by the name of its hooks), the routes that existed when it loaded. */
   private readonly before = new Map<string, ReadonlySet<string>>()
+  /** The hooks registrations add ('onRequest', and their `hook`): all `printRoutes` needs to show. */
+  private readonly hookKinds = new Set<string>()
   private unseenChecked = false
 
   constructor (instance: FastifyInstance) {
@@ -66,18 +71,21 @@ export class ServerRoutes {
    */
   record (route: SeenRoute, entry: RouteEntry): void {
     this.seen.set(route, { entry, route, url: route.url })
-    route.config = { ...route.config, [kRoute]: entry } as SeenRoute['config']
+    // Fastify keeps a copy of config with url and method written last; when they are there already,
+    // V8 gives every route's copy one shape instead of one each (2.5 MB at 10,000 routes, benchmarks/README.md).
+    route.config = { url: undefined, method: undefined, ...route.config, [kRoute]: entry } as SeenRoute['config']
   }
 
-  /** The routes `owner` decides, with their final `config.cors`, read now (when the app becomes ready, or later). */
-  routesOf (owner: Owner): OwnedRoute[] {
+  /** The routes `owner` decides that have a `config.cors` of their own, final (read when the app becomes ready). */
+  configuredRoutesOf (owner: Owner): OwnedRoute[] {
     if (this.built === null) this.build()
     return this.owned.filter((route) => route.entry.owner === owner)
   }
 
   /** Notes the routes that exist when a registration loads (printing an empty router costs nothing). */
-  loaded (hookName: string, instance: FastifyInstance): void {
+  loaded (hookName: string, hooks: readonly string[], instance: FastifyInstance): void {
     this.before.set(hookName, new Set(printedRoutes(instance.printRoutes()).keys()))
+    for (const hook of hooks) this.hookKinds.add(hook)
   }
 
   /**
@@ -90,10 +98,13 @@ export class ServerRoutes {
   unseen (instance: FastifyInstance): string[] {
     if (this.unseenChecked) return []
     this.unseenChecked = true
-    const methods = new Set([...this.before.values()].flatMap((names) => [...names].map((name) => name.split(' ')[0])))
+    // Only a route that existed when some registration loaded can be one.
+    const candidates = new Set([...this.before.values()].flatMap((names) => [...names]))
+    const methods = new Set([...candidates].map((name) => name.split(' ')[0]))
     const unseen: string[] = []
     for (const method of methods) {
-      for (const [name, hooks] of printedRoutes(instance.printRoutes({ includeHooks: true, method }))) {
+      const printed = instance.printRoutes({ includeMeta: [...this.hookKinds], method: method as HTTPMethods })
+      for (const [name, hooks] of printedRoutes(printed, candidates)) {
         const ours = hooks.filter((hook) => this.before.has(hook))
         if (ours.length > 0 && ours.every((hook) => this.before.get(hook)?.has(name) === true)) unseen.push(name)
       }
@@ -111,26 +122,27 @@ export class ServerRoutes {
 
   private build (): RouteTable {
     const table = new RouteTable(this.settings.caseSensitive)
-    const methodLists = new Map<string, string[]>()
+    const segments = new Map<string, PatternSegment>()
+    const owned: OwnedRoute[] = []
     for (const { entry, route, url } of this.seen.values()) {
-      // Routes with the same methods share one list (memory at 10,000 routes).
-      const named = Array.isArray(route.method) ? route.method.join(',') : route.method
-      let methods = methodLists.get(named)
-      if (methods === undefined) methodLists.set(named, methods = named.split(','))
+      const methods = table.methodList(Array.isArray(route.method) ? route.method : [route.method])
+      const cors = (route.config as Record<string, unknown> | undefined)?.cors
+      // Only routes with their own config.cors are compiled: the others take their owner's plugin policy.
+      if (cors !== undefined) owned.push({ entry, method: route.method, url: route.url, cors })
       // A prefixed '/' route was added a second time at url + '/' (Fastify's prefixTrailingSlash 'both').
       const urls = route.url === `${url}/` && route.routePath === '/' ? [url, route.url] : [route.url]
       const { host, ...rest } = (route.constraints ?? {}) as Record<string, unknown>
       // The router tests a host RegExp without g and y, which would make its answers alternate.
       const hostConstraint = host instanceof RegExp ? new RegExp(host.source, host.flags.replace(/[gy]/g, '')) : host as string | undefined
       const derived = Object.keys(rest).length > 0
-      table.add(urls.flatMap((at) => routeShapes(at, this.settings)), (pattern) => ({ entry, methods, host: hostConstraint, derived, pattern }))
+      table.add(urls.flatMap((at) => routeShapes(at, this.settings, segments)), { entry, cors, methods, host: hostConstraint, derived })
       // A later onRoute hook that replaced config (rather than changing it) dropped the mark: found by method and URL.
       if ((route.config as Record<symbol, unknown> | undefined)?.[kRoute] !== entry) {
-        for (const method of methods) for (const at of urls) this.lost.set(`${method} ${at}`, [...(this.lost.get(`${method} ${at}`) ?? []), entry])
+        for (const method of methods) for (const at of urls) if (!this.lost.has(`${method} ${at}`)) this.lost.set(`${method} ${at}`, entry)
       }
     }
     table.seal()
-    this.owned = [...this.seen.values()].map(({ entry, route }) => ({ entry, method: route.method, url: route.url, cors: (route.config as Record<string, unknown> | undefined)?.cors }))
+    this.owned = owned
     this.seen.clear()
     return (this.built = table)
   }
@@ -139,11 +151,10 @@ export class ServerRoutes {
    * The entry of the route a request landed on: from the mark its config carries, else (a mark a
    * later hook dropped) by method and URL; undefined for a 404 or a route outside the plugin's scope.
    */
-  entryOf (request: FastifyRequest): RouteEntry | undefined {
-    const options = request.routeOptions
+  entryOf (method: string | undefined, options: LandedRoute): RouteEntry | undefined {
     const entry = (options.config as unknown as Record<symbol, RouteEntry | undefined>)[kRoute]
     if (entry !== undefined || this.lost.size === 0) return entry
-    return this.lost.get(`${request.raw.method as string} ${options.url as string}`)?.[0]
+    return this.lost.get(`${method as string} ${options.url as string}`)
   }
 
   /**

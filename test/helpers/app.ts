@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
+import Fastify from './fastify.js'
+import { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
 import corsPlugin from '../../src/index.js'
 
 export const PARTNER = 'https://partner.example'
