@@ -124,7 +124,7 @@ function seen (res: HttpResponse): Seen {
   for (const [name, value] of Object.entries(res.headers)) {
     if (name.startsWith('access-control-') || name === 'vary' || name === 'cache-control' || name === 'content-type') headers[name] = String(value)
   }
-  return { status: res.status, headers: Object.fromEntries(Object.entries(headers).sort(([a], [b]) => a < b ? -1 : 1)), body: res.body }
+  return sorted({ status: res.status, headers, body: res.body })
 }
 
 interface Case {

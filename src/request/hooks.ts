@@ -27,7 +27,7 @@ export const INVALID_PREFLIGHT = 'Invalid Preflight Request'
 
 /** True for an OPTIONS request that landed on the plugin's own `OPTIONS *` route. */
 function onOwnOptionsRoute (registration: Registration, request: FastifyRequest): boolean {
-  return request.raw.method === 'OPTIONS' && registration.routes.entryOf(request.raw.method, request.routeOptions)?.catchAll === true
+  return request.raw.method === 'OPTIONS' && registration.routes.entryOf('OPTIONS', request.routeOptions)?.catchAll === true
 }
 
 /** The name the first registration's hooks carry in their source, which costs nothing per route. */

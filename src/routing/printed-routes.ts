@@ -1,6 +1,6 @@
 /**
  * The routes of a server as Fastify's `printRoutes()` draws them (a public API, meant for people:
- * a tree of path fragments, each handler with its methods, constraints and, with `includeHooks`,
+ * a tree of path fragments, each handler with its methods, constraints and, with `includeMeta` naming hooks,
  * its hooks). The only public way to see routes the plugin's `onRoute` never saw
  * (docs/behaviour.md §3.10). Each handler is named `METHOD path[ constraints]`, path being the
  * fragments from the root joined, as the router stores it; a name is compared only with names

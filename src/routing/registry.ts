@@ -90,7 +90,7 @@ export class ServerRoutes {
 
   /**
    * Routes that run some registration's hooks but that no registration's `onRoute` saw: each
-   * registration whose hooks it runs (read from `printRoutes({ includeHooks })`) already had it
+   * registration whose hooks it runs (read from `printRoutes({ includeMeta })`) already had it
    * when it loaded. A registration sees every route declared after it loaded in its scope, so
    * only routes declared before can be missed (docs/behaviour.md §3.10). Checked once per server,
    * and only when some registration loaded after routes were declared.
