@@ -1,16 +1,14 @@
 // npm run test:matrix: the unit tests (routing property, compat and migration tests included)
-// against the oldest Fastify 5 the peer range claims and the installed one. The older one is an
-// npm alias in devDependencies (fastify-5-0); the tests build their apps with the Fastify
-// FASTIFY_PACKAGE names (test/helpers/fastify.ts). Coverage is checked by `npm test` only.
-// Fastify 5.5.0 (the first with `routerOptions`) fails the routing property test: its
-// initialConfig leaves `routerOptions.caseSensitive` out, so with `caseSensitive: false` there
-// the plugin reads the router as case-sensitive and refuses preflights to paths spelt in
-// another case (never more permissive: docs/behaviour.md §5.3).
+// against the oldest Fastify 5 the peer range claims, 5.7.0 (the first that reports
+// `routerOptions.caseSensitive`; 5.5 and 5.6 are outside the peer range, docs/behaviour.md §5.3)
+// and the installed one. The older ones are npm aliases in devDependencies; the tests build
+// their apps with the Fastify FASTIFY_PACKAGE names (test/helpers/fastify.ts). Coverage is
+// checked by `npm test` only.
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-const packages = ['fastify-5-0', 'fastify']
+const packages = ['fastify-5-0', 'fastify-5-7', 'fastify']
 const results = []
 for (const name of packages) {
   const { version } = require(`${name}/package.json`)

@@ -1,8 +1,6 @@
 import { CorsHandleNotBoundError } from './config/errors.js'
-import type { CorsHandle, CorsOptions } from './config/schema.js'
+import type { CorsHandle, CorsOptions } from './config/types.js'
 import type { Registration } from './registration.js'
-
-export type { CorsHandle }
 
 /** A handle; it serves the one registration it is passed to (docs/behaviour.md §8.1). */
 class Handle implements CorsHandle {

@@ -2,17 +2,7 @@
 import corsPlugin from './index.js'
 
 export default corsPlugin
-export const { CorsConfigError, errorCodes, warningCodes, createCorsHandle } = corsPlugin
+export const { CorsConfigError, errorCodes, warningCodes, createCorsHandle, frameworkErrors } = corsPlugin
 export { corsPlugin }
-export type {
-  CorsOptions,
-  RouteCorsOptions,
-  StaticOrigin,
-  OriginFunction,
-  OriginCallback,
-  CorsDelegator,
-  DelegatorCallback,
-  CorsHook
-} from './config/schema.js'
+export type * from './config/types.js'
 export type { ConfigIssue } from './config/compiled.js'
-export type { CorsHandle } from './handle.js'

@@ -4,9 +4,11 @@
  *
  * - `registration.ts`    one `register()`: its compiled state, its routes, `reconfigure`
  * - `handle.ts`          `createCorsHandle()`, to reconfigure a registration at runtime
+ * - `policies.ts`        `app.printCorsPolicies()`: every route's effective policy
  * - `config/`            options to policies, shared by every layer below it
  *   - `compiled.ts`        the compiled types every layer shares (Policy, CompiledState)
- *   - `schema.ts`          TypeBox schema of the options (the option types come from it)
+ *   - `types.ts`           the option types, by hand (the declarations need no TypeBox)
+ *   - `schema.ts`          TypeBox schema of the options, build time only (checked against types.ts)
  *   - `option-names.ts`    option names and what each accepts, without loading TypeBox
  *   - `generated/checks.ts` validators generated from the schema (`npm run generate`)
  *   - `options.ts`         schema problems, one check per option, defaults, inheritance
@@ -24,27 +26,34 @@
  *   - `served.ts`          which route Fastify serves a preflight's method with
  *   - `printed-routes.ts`  routes as `printRoutes` lists them (routes declared before the plugin)
  * - `request/`           what happens per request
- *   - `hooks.ts`           the Fastify hooks and the `OPTIONS *` handler
+ *   - `hooks.ts`           the Fastify hooks (and the onSend backstop) and the `OPTIONS *` handler
  *   - `preflight.ts`       judging and answering a preflight
  *   - `actual.ts`          the headers of an actual request
  *   - `resolve.ts`         per-request parts: delegator, origin function
  *   - `delegator.ts`       per-request options, compiled once per returned object
  *   - `user-function.ts`   calling user functions, checking what they resolve to
- *   - `explain.ts`, `vary.ts`
+ *   - `explain.ts`         refusals explained at debug level, decisions published (diagnostics_channel)
+ *   - `vary.ts`
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import * as errors from './config/errors.js'
 import { MAX_AGE_ABOVE_CAP, PUBLIC_ROUTE_WITHOUT_CREDENTIALS } from './config/options.js'
 import { UNANCHORED_REGEXP } from './config/origin.js'
 import { PUBLIC_SUFFIX_WILDCARD, REFLECTED_HEADERS_WITH_CREDENTIALS } from './config/safety.js'
-import type * as schema from './config/schema.js'
-import { bindHandle, createCorsHandle, type CorsHandle } from './handle.js'
+import type * as schema from './config/types.js'
+import { bindHandle, createCorsHandle } from './handle.js'
+import { printCorsPolicies } from './policies.js'
 import { Registration } from './registration.js'
+import { actualRequest, kDecided } from './request/actual.js'
 import { buildHooks, buildOptionsHandler } from './request/hooks.js'
-import type { SeenRoute } from './routing/registry.js'
+import { routesOf, type SeenRoute } from './routing/registry.js'
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The effective CORS policy of every route, after `ready()` (docs/behaviour.md §9). */
+    printCorsPolicies: () => string
+  }
   interface FastifyContextConfig {
     /** This route's CORS options over the plugin's, or `false` to turn CORS off (preflights get 403). */
     cors?: schema.RouteCorsOptions | false
@@ -78,6 +87,8 @@ async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions
     const problem = bindHandle(handle, registration)
     if (problem !== null) throw errors.errorWithIssues(errors.CorsConfigError, 'the options', [{ path: 'handle', message: problem }])
   }
+  if (!fastify.hasRequestDecorator(kDecided)) fastify.decorateRequest(kDecided, false)
+  if (!fastify.hasDecorator('printCorsPolicies')) fastify.decorate('printCorsPolicies', function (this: FastifyInstance) { return printCorsPolicies(routesOf(this)) })
   const { optionsHandlers } = registration.routes
   fastify.addHook('onRoute', (route: SeenRoute) => { registration.onRoute(route, optionsHandlers.has(route.handler)) })
   for (const [name, hook] of buildHooks(registration)) fastify.addHook(name as 'onRequest', hook as never)
@@ -85,11 +96,23 @@ async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions
   fastify.addHook('onReady', async () => { registration.onReady() })
 }
 
-fp(corsPlugin, { fastify: '5.x', name: 'fastify-corsica' })
+// 5.5 and 5.6 do not report routerOptions.caseSensitive (docs/behaviour.md §5.3).
+fp(corsPlugin, { fastify: '>=5.0.0 <5.5.0 || >=5.7.0', name: 'fastify-corsica' })
 corsPlugin.corsPlugin = corsPlugin
 corsPlugin.default = corsPlugin
 corsPlugin.CorsConfigError = errors.CorsConfigError
 corsPlugin.createCorsHandle = createCorsHandle
+/**
+ * For Fastify's `frameworkErrors` option: Fastify answers a malformed URL or a too-long parameter
+ * before any hook runs; through this, with the CORS headers of the first registration's plugin
+ * options, as a 404 gets them (docs/behaviour.md §3.13).
+ */
+corsPlugin.frameworkErrors = function corsFrameworkErrors (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const first = routesOf(request.server).first as Registration | null
+  // reply.send(error) answers with the error's status, as Fastify does without frameworkErrors.
+  if (first === null) reply.send(error)
+  else actualRequest(first, request, reply, undefined, (problem) => { reply.send(problem ?? error) })
+}
 /** The plugin's coded errors, made with @fastify/error: `error instanceof errorCodes.FST_CORS_INVALID_OPTIONS` (docs/behaviour.md §1.3). */
 corsPlugin.errorCodes = Object.freeze({
   FST_CORS_INVALID_OPTIONS: errors.CorsConfigError,
@@ -97,6 +120,7 @@ corsPlugin.errorCodes = Object.freeze({
   FST_CORS_OPTIONS_ROUTE_CONFLICT: errors.CorsOptionsRouteConflictError,
   FST_CORS_ROUTES_DECLARED_BEFORE_PLUGIN: errors.CorsRoutesUnseenError,
   FST_CORS_HANDLE_NOT_BOUND: errors.CorsHandleNotBoundError,
+  FST_CORS_NOT_READY: errors.CorsNotReadyError,
   FST_CORS_INVALID_ORIGIN_RESULT: errors.CorsOriginResultError,
   FST_CORS_INVALID_DELEGATOR_RESULT: errors.CorsDelegatorResultError
 })
@@ -121,7 +145,7 @@ declare namespace corsPlugin {
   export type DelegatorCallback = schema.DelegatorCallback
   export type CorsHook = schema.CorsHook
   export type ConfigIssue = import('./config/compiled.js').ConfigIssue
-  export type { CorsHandle }
+  export type CorsHandle = schema.CorsHandle
 }
 
 export = corsPlugin

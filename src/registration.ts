@@ -1,10 +1,11 @@
+import { channel } from 'node:diagnostics_channel'
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { CompiledState, ConfigIssue, ConfigWarning, RoutePolicy } from './config/compiled.js'
 import { CorsConfigError, CorsOptionsRouteConflictError, CorsRoutesUnseenError, errorWithIssues, type ErrorWithIssues } from './config/errors.js'
 import { ResultCache } from './config/frozen.js'
 import { copyOptions, copyValue, DEFAULTS, isPlainObject, type Resolution } from './config/options.js'
 import { buildPolicy, compileRoute, resolvePluginOptions } from './config/policy.js'
-import type { CorsHandle, CorsHook, CorsOptions } from './config/schema.js'
+import type { CorsHandle, CorsHook, CorsOptions } from './config/types.js'
 import { Delegation } from './request/delegator.js'
 import { HOOK_NAME } from './request/hooks.js'
 import { routeName, routesOf, type SeenRoute, type ServerRoutes } from './routing/registry.js'
@@ -31,6 +32,7 @@ export class Registration implements Owner {
   readonly answersPreflights: boolean
   /** The name of this registration's hook functions, which `printRoutes` shows on every route they run on. */
   readonly hookName: string
+  readonly decisions = channel('fastify-corsica')
   private resolution: Resolution
   private raw: CorsOptions
   private readonly results = new ResultCache()
@@ -44,6 +46,7 @@ export class Registration implements Owner {
     this.routes = routesOf(instance)
     this.entries = { route: Object.freeze({ owner: this, catchAll: false }), catchAll: Object.freeze({ owner: this, catchAll: true }) }
     const nth = ++this.routes.registrations
+    this.routes.first ??= this
     this.hookName = nth === 1 ? HOOK_NAME : `${HOOK_NAME}#${nth}`
     // A copy: changing the options object after registration changes nothing (docs/behaviour.md §2.3).
     this.raw = copyOptions(options)
@@ -70,7 +73,8 @@ export class Registration implements Owner {
   onReady (): void {
     this.refuseRoutesDeclaredBefore()
     // The first registration to get ready computes the server's static answers, for every registration on it.
-    this.routes.answers ??= staticAnswers(this.instance, this.routes)
+    if (!this.routes.ready) this.routes.answers = staticAnswers(this.instance, this.routes)
+    this.routes.ready = true
     this.ready = true
     const { state, warnings } = this.compile(this.resolution, true)
     this.state = state

@@ -99,3 +99,8 @@ export const view: Readonly<CorsOptions> = handle.options
 handle.options.origin = true
 // @ts-expect-error reconfigure takes options
 handle.reconfigure(42)
+
+// Issue 27: printCorsPolicies() on the instance, frameworkErrors for Fastify's option.
+export const printed: string = app.printCorsPolicies()
+Fastify({ frameworkErrors: corsPlugin.frameworkErrors })
+Fastify({ frameworkErrors: cjsPlugin.frameworkErrors })

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { ResultCache } from './frozen.js'
-import type { OriginFunction } from './schema.js'
+import type { OriginFunction } from './types.js'
 
 /**
  * The compiled configuration: the types every layer shares (configuration, routing, request).
@@ -31,7 +31,7 @@ export type StaticRule =
   | { readonly kind: 'any' }
   | { readonly kind: 'fixed', readonly value: string }
   | { readonly kind: 'reflect' }
-  | { readonly kind: 'match', readonly matches: (origin: string) => boolean }
+  | { readonly kind: 'match', readonly matches: (origin: string) => boolean, /** As written, for printCorsPolicies. */ readonly items: readonly string[] }
 
 /** An origin function; `takesCallback` is read once (`fn.length` is an accessor call on every read). */
 export interface DynamicRule {
@@ -61,6 +61,8 @@ export interface Policy {
   /** False for `origin: false` and routes with `cors: false`: no CORS headers at all. */
   readonly enabled: boolean
   readonly originSetBy: OriginSetBy
+  /** Whose options these are: the plugin's, a route's `config.cors`, or a delegator's result for one request. */
+  readonly decidedBy: OriginSetBy
   readonly origin: OriginRule
   /** The response depends on the request's Origin, so caches must key on it (docs/behaviour.md §3.4). */
   readonly varyOrigin: boolean

@@ -16,6 +16,8 @@ export const CorsOptionsRouteConflictError: MessageError = createError('FST_CORS
 export const CorsRoutesUnseenError: MessageError = createError('FST_CORS_ROUTES_DECLARED_BEFORE_PLUGIN', MESSAGE, 500)
 /** A handle used before it was passed to a registration that has loaded. */
 export const CorsHandleNotBoundError: MessageError = createError('FST_CORS_HANDLE_NOT_BOUND', MESSAGE, 500)
+/** `printCorsPolicies()` called before the app is ready, when routes may still change. */
+export const CorsNotReadyError: MessageError = createError('FST_CORS_NOT_READY', MESSAGE, 500)
 /** What an origin function resolved to (or failed with) is not usable: a 500 for that request. */
 export const CorsOriginResultError: MessageError = createError('FST_CORS_INVALID_ORIGIN_RESULT', MESSAGE, 500)
 /** What a delegator returned (or failed with) is not usable: a 500 for that request. */

@@ -4,7 +4,7 @@ import { compileStaticOrigin, type OriginCompilation } from './origin.js'
 import { checkListedOrigins, credentialsClause, forbiddenRequestHeader, REFLECTED_HEADERS_WITH_CREDENTIALS, SAFE_FORMS, type SafetyContext } from './safety.js'
 import { optionChecks } from './generated/checks.js'
 import { EXPECTED, type CorsHook } from './option-names.js'
-import type { CorsOptions, StaticOrigin } from './schema.js'
+import type { CorsOptions, StaticOrigin } from './types.js'
 import { checkHeaderNames, checkMethods, isHeaderValue, type ListCheck } from './tokens.js'
 
 /** Chromium caps Access-Control-Max-Age at two hours; larger values are silently lowered. */

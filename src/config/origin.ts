@@ -1,5 +1,5 @@
 import type { ConfigIssue, ConfigWarning, StaticRule } from './compiled.js'
-import type { StaticOrigin } from './schema.js'
+import type { StaticOrigin } from './types.js'
 
 /** Longer Origin values are never matched or reflected: bounded work per request (docs/behaviour.md §3.11). */
 export const MAX_ORIGIN_LENGTH = 512
@@ -248,6 +248,7 @@ export function compileStaticOrigin (value: StaticOrigin, path: string): OriginC
   const anyPort = new Set<string>()
   const patterns = new Map<string, Pattern[]>()
   const regexps: RegExp[] = []
+  const items: string[] = []
   let any = false
   let count = 0
 
@@ -257,6 +258,7 @@ export function compileStaticOrigin (value: StaticOrigin, path: string): OriginC
       return
     }
     count++
+    items.push(String(item))
     if (typeof item === 'object' && item !== null && !(item instanceof RegExp)) {
       issues.push({ path: itemPath, message: 'is an object that is not a RegExp; list origin strings, wildcard patterns or RegExps' })
       return
@@ -305,7 +307,7 @@ export function compileStaticOrigin (value: StaticOrigin, path: string): OriginC
     issues.push({ path, message: 'an empty list allows no origin; use origin: false to disable CORS, or list the allowed origins' })
   }
   if (any) return { rule: { kind: 'any' }, issues, warnings, listed }
-  return { rule: { kind: 'match', matches: buildMatcher(exact, anyPort, patterns, regexps) }, issues, warnings, listed }
+  return { rule: { kind: 'match', matches: buildMatcher(exact, anyPort, patterns, regexps), items }, issues, warnings, listed }
 }
 
 /** `g` and `y` make `test()` stateful, so results would alternate between requests. */

@@ -8,16 +8,17 @@ import { SAFELISTED_METHODS } from './tokens.js'
 /**
  * Builds the policy the per-request code applies from resolved options: every header value
  * joined, every set made, once (docs/behaviour.md §7). The one place a policy is made.
- * `variesPerRequest`: decided through a delegator, so the answer depends on the request whatever
- * the options chose (`Vary: Origin` always, §3.4).
+ * `decidedBy` 'delegator': the answer depends on the request whatever the options chose
+ * (`Vary: Origin` always, §3.4).
  */
-export function buildPolicy (options: ResolvedOptions, originSetBy: OriginSetBy, perRequest: PerRequestOptions | null, variesPerRequest = false): Policy {
+export function buildPolicy (options: ResolvedOptions, originSetBy: OriginSetBy, perRequest: PerRequestOptions | null, decidedBy: OriginSetBy = 'plugin'): Policy {
   const { origin, methods, allowedHeaders } = options
-  const varyOrigin = variesPerRequest || origin.kind === 'reflect' || origin.kind === 'match' || origin.kind === 'dynamic'
+  const varyOrigin = decidedBy === 'delegator' || origin.kind === 'reflect' || origin.kind === 'match' || origin.kind === 'dynamic'
   const reflectHeaders = allowedHeaders === null
   return Object.freeze({
     enabled: origin.kind !== 'none',
     originSetBy,
+    decidedBy,
     origin,
     varyOrigin,
     credentials: options.credentials,
@@ -66,7 +67,7 @@ export function compileRoute (plugin: Resolution, routeCors: unknown, route: str
   const setBy = typeof routeCors === 'object' && routeCors !== null && 'origin' in routeCors ? 'route' : 'plugin'
   // A route warns only about what it does not inherit: the plugin options were warned about at registration.
   const inherited = new Set(plugin.warnings.map((warning) => warning.message))
-  return { policy: buildPolicy(resolution.options, setBy, perRequest), warnings: resolution.warnings.filter((warning) => !inherited.has(warning.message)) }
+  return { policy: buildPolicy(resolution.options, setBy, perRequest, 'route'), warnings: resolution.warnings.filter((warning) => !inherited.has(warning.message)) }
 }
 
 /**
@@ -76,8 +77,8 @@ export function compileRoute (plugin: Resolution, routeCors: unknown, route: str
  */
 export function compileDelegated (plugin: Resolution, result: unknown, routeCors: unknown, results: ResultCache): Policy {
   const delegated = validated(result, ROUTE_KEYS, { base: plugin, inheritedFrom: 'the plugin options', perRequest: true, results }, CorsDelegatorResultError, 'the options returned by the delegator')
-  if (routeCors === undefined) return buildPolicy(delegated.options, 'delegator', null, true)
+  if (routeCors === undefined) return buildPolicy(delegated.options, 'delegator', null, 'delegator')
   const source: OptionsSource = { base: delegated, inheritedFrom: "the plugin options or the delegator's result", perRequest: true, results }
   const route = validated(routeCors, ROUTE_KEYS, source, CorsDelegatorResultError, 'the route (over the delegator options)')
-  return buildPolicy(route.options, 'origin' in (routeCors as object) ? 'route' : 'delegator', null, true)
+  return buildPolicy(route.options, 'origin' in (routeCors as object) ? 'route' : 'delegator', null, 'delegator')
 }

@@ -1,7 +1,7 @@
-import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
+import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { HOOKS, LOG_LEVELS, type CorsHook } from './option-names.js'
+import { HOOKS, LOG_LEVELS } from './option-names.js'
+import type { CorsDelegator, CorsHandle, CorsHook, OriginFunction, StaticOrigin } from './types.js'
 
 // TypeBox has no kind for RegExp instances. Rather than register one in TypeBox's global
 // registry (a side effect of importing this package), the schema checks their shape (a
@@ -15,29 +15,13 @@ function FunctionOf<T> (): TUnsafe<T> {
 export const OriginItemSchema = Type.Recursive((Self) =>
   Type.Union([Type.String(), RegExpInstance, Type.Array(Self)]), { $id: 'CorsOriginItem' })
 
-/** An origin item, named so type errors say `OriginItem` rather than the expanded union. */
-export type OriginItem = string | RegExp | OriginList
-/** A (nested) list of origin items. */
-export interface OriginList extends Array<OriginItem> {}
-/** Every static form `origin` accepts. */
-export type StaticOrigin = boolean | OriginItem
-
 /** Every static form `origin` accepts; its static type is `StaticOrigin` (test/schema.test.ts checks they agree). */
 export const StaticOriginSchema = Type.Unsafe<StaticOrigin>(Type.Union([Type.Boolean(), OriginItemSchema]))
-
-export type OriginCallback = (error: Error | null, origin?: StaticOrigin) => void
-/** `(origin, cb)` or `async (origin)`, with `this` bound to the Fastify instance (docs/behaviour.md §2.1). */
-export type OriginFunction = (
-  this: FastifyInstance,
-  origin: string | undefined,
-  callback: OriginCallback
-) => void | StaticOrigin | Promise<StaticOrigin>
 
 const StringList = Type.Union([Type.String(), Type.Array(Type.String())])
 
 const LogLevelSchema = Type.Union(LOG_LEVELS.map((level) => Type.Literal(level))) as TUnsafe<typeof LOG_LEVELS[number]>
 
-export type { CorsHook }
 const HookSchema = Type.Union(HOOKS.map((hook) => Type.Literal(hook))) as TUnsafe<CorsHook>
 
 /** Options that a route may override through `config.cors`. */
@@ -69,35 +53,6 @@ export const CorsOptionsSchema = Type.Object({
   delegator: Type.Optional(FunctionOf<CorsDelegator>()),
   handle: Type.Optional(Type.Unsafe<CorsHandle>(Type.Object({ reconfigure: Type.Function([], Type.Unknown()) })))
 }, { additionalProperties: false })
-
-/** Options for one route, in `config.cors` (an interface, so type errors name it). */
-export interface RouteCorsOptions extends Static<typeof RouteCorsOptionsSchema> {}
-/** Plugin options (same names and defaults as @fastify/cors 11). */
-export interface CorsOptions extends Static<typeof CorsOptionsSchema> {}
-
-/**
- * Changes a registration's options at runtime (docs/behaviour.md §8). Made by
- * `createCorsHandle()`, passed as the `handle` option of one registration.
- */
-export interface CorsHandle {
-  /**
-   * Replaces the registration's options (it does not merge them: pass every option you want,
-   * e.g. `{ ...handle.options, origin: [...] }`), validated like registration options; throws the
-   * same coded error (every problem listed) and leaves the running policy untouched when they are
-   * invalid. `hook`, `preflight`, `hideOptionsRoute` and `logLevel` may be left out (kept) but not
-   * changed. Requests in flight finish under the options they started with.
-   */
-  reconfigure: (options: CorsOptions) => void
-  /** The options in force, defaults applied; frozen. Mutating the options object given has no effect. */
-  readonly options: Readonly<CorsOptions>
-}
-
-export type DelegatorCallback = (error: Error | null, options?: RouteCorsOptions) => void
-/** Per-request options: `(req, cb)`, `async (req)`, or a sync function returning options. */
-export type CorsDelegator = (
-  request: FastifyRequest,
-  callback: DelegatorCallback
-) => void | RouteCorsOptions | Promise<RouteCorsOptions>
 
 /**
  * The validators the runtime uses, as TypeScript source generated from the schema with

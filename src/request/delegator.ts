@@ -6,7 +6,7 @@ import { ResultCache } from '../config/frozen.js'
 import { ROUTE_KEYS } from '../config/option-names.js'
 import type { Resolution } from '../config/options.js'
 import { compileDelegated } from '../config/policy.js'
-import type { CorsDelegator } from '../config/schema.js'
+import type { CorsDelegator } from '../config/types.js'
 import { callUserFunction, type UserFunctionKind } from './user-function.js'
 
 const DELEGATOR: UserFunctionKind = { name: 'delegator', Error: CorsDelegatorResultError }

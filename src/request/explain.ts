@@ -1,5 +1,6 @@
+import type { Channel } from 'node:diagnostics_channel'
 import type { FastifyRequest } from 'fastify'
-import type { Policy } from '../config/compiled.js'
+import type { OriginSetBy, Policy } from '../config/compiled.js'
 
 /** The short reasons a refused preflight carries in its 403 body (docs/behaviour.md §3.6). */
 export const REFUSED_ORIGIN = 'CORS preflight refused: origin not allowed'
@@ -39,4 +40,36 @@ export function explainOrigin (request: FastifyRequest, policy: Policy, prefligh
     const where = policy.originSetBy === 'route' ? "this route's config.cors.origin (it overrides the plugin's origin)" : policy.originSetBy === 'delegator' ? 'the origin your delegator returns for this request' : "the plugin's origin option"
     explain(request, 'origin', `${preflight ? 'the preflight' : 'CORS headers'} for ${origin} on ${request.url}: the origin is not allowed`, `add ${JSON.stringify(origin)} to ${where} if it should be allowed`)
   }
+}
+
+/** The stable reason of a decision (docs/behaviour.md §3.14). */
+export type ReasonCode = 'allowed' | 'origin-not-allowed' | 'cors-disabled' | 'method-not-allowed' | 'header-not-allowed' | 'route-outside-scope' | 'target-not-a-path'
+
+const REASONS = new Map<string | null, ReasonCode>([
+  [null, 'allowed'], [REFUSED_ORIGIN, 'origin-not-allowed'], [REFUSED_DISABLED, 'cors-disabled'], [REFUSED_METHOD, 'method-not-allowed'],
+  [REFUSED_HEADER, 'header-not-allowed'], [REFUSED_OUTSIDE, 'route-outside-scope'], [REFUSED_UNREADABLE, 'target-not-a-path']
+])
+
+/** What the `fastify-corsica` diagnostics channel receives for each decision (docs/behaviour.md §3.14). */
+export interface CorsDecision {
+  readonly kind: 'actual' | 'preflight'
+  readonly origin: string
+  /** The request's method; for a preflight, the method it asks for. */
+  readonly method: string
+  /** The URL pattern of the route that decided (null: no route of the plugin's, e.g. a 404). */
+  readonly route: string | null
+  readonly allowed: boolean
+  readonly reason: ReasonCode
+  /** Whose options decided: the plugin's, a route's `config.cors`, a delegator's result; null when no policy applied. */
+  readonly policy: OriginSetBy | null
+}
+
+/** Publishes one decision (`refused`: the refusal's text, null when allowed). Call only when the channel has subscribers. */
+export function publish (channel: Channel, request: FastifyRequest, kind: CorsDecision['kind'], route: string | null, policy: Policy | null, refused: string | null): void {
+  const method = kind === 'preflight' ? request.headers['access-control-request-method'] as string : request.method
+  const origin = request.headers.origin as string
+  // A single configured origin is sent whatever the Origin (as @fastify/cors does): the browser refuses the others.
+  const reason = refused === null && policy?.origin.kind === 'fixed' && policy.origin.value !== origin ? 'origin-not-allowed' : REASONS.get(refused) as ReasonCode
+  const decision: CorsDecision = { kind, origin, method, route, allowed: reason === 'allowed', reason, policy: policy?.decidedBy ?? null }
+  channel.publish(decision)
 }

@@ -1,9 +1,10 @@
+import type { Channel } from 'node:diagnostics_channel'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Policy } from '../config/compiled.js'
-import type { CorsHook } from '../config/schema.js'
+import type { CorsHook } from '../config/types.js'
 import type { ServerRoutes } from '../routing/registry.js'
 import type { Owner } from '../routing/route-table.js'
-import { actualRequest } from './actual.js'
+import { actualRequest, decided } from './actual.js'
 import { explain, explaining } from './explain.js'
 import { isPreflight, preflight } from './preflight.js'
 import { resolvePolicy } from './resolve.js'
@@ -20,6 +21,8 @@ export interface Registration extends Owner {
   readonly answersPreflights: boolean
   /** The name its hook functions carry (they show in `printRoutes`). */
   readonly hookName: string
+  /** The `fastify-corsica` diagnostics channel its decisions are published on (§3.14). */
+  readonly decisions: Channel
 }
 
 /** The body @fastify/cors sends for a malformed preflight under strictPreflight (docs/behaviour.md §3.7). */
@@ -49,14 +52,13 @@ function named<T extends object> (fn: T, name: string): T {
 export function buildHooks (registration: Registration): Array<[CorsHook, RequestHook | PayloadHook]> {
   const answers = registration.answersPreflights
   const name = registration.hookName
+  const hooks: Array<[CorsHook, RequestHook | PayloadHook]> = []
   if (registration.hook === 'onRequest') {
-    return [['onRequest', named(function fastifyCorsica (request: FastifyRequest, reply: FastifyReply, done: Done): void {
+    hooks.push(['onRequest', named(function fastifyCorsica (request: FastifyRequest, reply: FastifyReply, done: Done): void {
       if (answers && isPreflight(request)) preflight(registration, request, reply, done)
       else actualRequest(registration, request, reply, undefined, done)
-    }, name)]]
-  }
-  const hooks: Array<[CorsHook, RequestHook | PayloadHook]> = []
-  if (answers) {
+    }, name)])
+  } else if (answers) {
     hooks.push(['onRequest', named(function fastifyCorsica (request: FastifyRequest, reply: FastifyReply, done: Done): void {
       if (isPreflight(request)) preflight(registration, request, reply, done)
       else if (onOwnOptionsRoute(registration, request)) actualRequest(registration, request, reply, undefined, done)
@@ -71,8 +73,16 @@ export function buildHooks (registration: Registration): Array<[CorsHook, Reques
   }
   if (registration.hook === 'preValidation' || registration.hook === 'preHandler') {
     hooks.push([registration.hook, named(function fastifyCorsica (request: FastifyRequest, reply: FastifyReply, done: Done): void { actual(request, reply, undefined, done) }, name)])
-  } else {
+  } else if (registration.hook !== 'onRequest') {
     hooks.push([registration.hook, named(function fastifyCorsica (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done): void { actual(request, reply, payload, done) }, name)])
+  }
+  // Replies sent before any registration's hook decided the request (an earlier hook's 401, an
+  // error, a 404 in a scope of its own) get their route's headers on the way out (§3.13).
+  if (registration.hook !== 'onSend') {
+    hooks.push(['onSend', named(function fastifyCorsica (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done): void {
+      if (decided(request) || isPreflight(request)) done(null, payload)
+      else actualRequest(registration, request, reply, payload, done)
+    }, name)])
   }
   return hooks
 }

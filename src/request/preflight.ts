@@ -4,7 +4,7 @@ import { allowOriginFor } from '../config/origin.js'
 import { reflectableHeaderList, SAFELISTED_METHODS } from '../config/tokens.js'
 import type { Owner } from '../routing/route-table.js'
 import { hostOf, servedRoutes } from '../routing/served.js'
-import { explain, explainOrigin, explaining, REFUSED_DISABLED, REFUSED_HEADER, REFUSED_METHOD, REFUSED_ORIGIN, REFUSED_OUTSIDE, REFUSED_UNREADABLE } from './explain.js'
+import { explain, explainOrigin, explaining, publish, REFUSED_DISABLED, REFUSED_HEADER, REFUSED_METHOD, REFUSED_ORIGIN, REFUSED_OUTSIDE, REFUSED_UNREADABLE } from './explain.js'
 import type { Done, Registration } from './hooks.js'
 import { resolvePolicy, staticRule } from './resolve.js'
 import { addVary } from './vary.js'
@@ -21,6 +21,8 @@ interface Candidate {
   readonly route: RoutePolicy
   /** The methods routed on its pattern (Access-Control-Allow-Methods under 'auto'); null when no route serves the path. */
   readonly autoMethods: string | null
+  /** Its URL pattern, for the decisions published (null: no route serves the path). */
+  readonly url: string | null
 }
 
 /**
@@ -47,28 +49,29 @@ export function preflight (registration: Registration, request: FastifyRequest, 
       explain(request, 'route', `the preflight for ${method} ${request.url}: ${outside ? 'Fastify serves it with a route outside the scope of every fastify-corsica registration (it gets no CORS headers)' : 'its path cannot be read'}`,
         outside ? 'register the plugin in a scope that holds the route if cross-origin calls are intended' : 'browsers send a path (origin-form); this request did not come from one')
     }
+    if (registration.decisions.hasSubscribers) publish(registration.decisions, request, 'preflight', null, null, outside ? REFUSED_OUTSIDE : REFUSED_UNREADABLE)
     refuse(reply, outside ? REFUSED_OUTSIDE : REFUSED_UNREADABLE, null)
     return
   }
   const candidates: Candidate[] = served.kind === 'none'
-    ? [{ owner: registration, route: registration.state.unrouted, autoMethods: null }]
-    : served.records.map((record) => ({ owner: record.entry.owner, route: routePolicy(record.entry.owner.state, record.cors), autoMethods: record.pattern.autoMethods }))
+    ? [{ owner: registration, route: registration.state.unrouted, autoMethods: null, url: null }]
+    : served.records.map((record) => ({ owner: record.entry.owner, route: routePolicy(record.entry.owner.state, record.cors), autoMethods: record.pattern.autoMethods, url: record.url }))
   // One route under static options (the common case): the verdict is known now.
   const rule = candidates.length === 1 ? staticRule(candidates[0].route.policy) : null
   if (rule !== null) {
-    finish(request, reply, done, judgeBy(candidates[0], candidates[0].route.policy, rule, request), onOwnRoute)
+    finish(registration, request, reply, done, judgeBy(candidates[0], candidates[0].route.policy, rule, request), onOwnRoute)
     return
   }
   // Else each route in turn, user functions awaited: the first refusal ends it, else what all of them allow (§5.4).
   const accepted: Acceptance[] = []
   const next = (index: number): void => {
     if (index === candidates.length) {
-      finish(request, reply, done, accepted.length === 1 ? accepted[0] : combine(accepted, method), onOwnRoute)
+      finish(registration, request, reply, done, accepted.length === 1 ? accepted[0] : combine(accepted, method), onOwnRoute)
       return
     }
     judgeCandidate(candidates[index], request, (error, verdict) => {
       if (error !== null) done(error)
-      else if ((verdict as Verdict).refused !== null) finish(request, reply, done, verdict as Verdict, onOwnRoute)
+      else if ((verdict as Verdict).refused !== null) finish(registration, request, reply, done, verdict as Verdict, onOwnRoute)
       else {
         accepted.push(verdict as Acceptance)
         next(index + 1)
@@ -93,8 +96,8 @@ function judgeCandidate (candidate: Candidate, request: FastifyRequest, then: (e
 }
 
 /** `judge` under the candidate's policy, resolved; when no route serves the method, an explanation under 'auto' lists those that are served. */
-function judgeBy ({ owner, autoMethods }: Candidate, policy: Policy, rule: StaticRule, request: FastifyRequest): Verdict {
-  return judge(policy, rule, request, policy.allowMethods ?? autoMethods ?? '', autoMethods === null ? owner : null)
+function judgeBy ({ owner, autoMethods, url }: Candidate, policy: Policy, rule: StaticRule, request: FastifyRequest): Verdict {
+  return judge(policy, rule, request, policy.allowMethods ?? autoMethods ?? '', autoMethods === null ? owner : null, url)
 }
 
 /** The methods Fastify serves on this request's path (for an explanation only: one router lookup per method). */
@@ -105,7 +108,13 @@ function methodsRoutedOn (owner: Owner, request: FastifyRequest): string {
 /** How one route's policy answers a preflight: refused with a reason, or accepted. */
 export type Verdict = Refusal | Acceptance
 
-interface Refusal {
+/** Which route and policy gave a verdict (for the decisions published, §3.14). */
+interface Judged {
+  readonly url: string | null
+  readonly policy: Policy
+}
+
+interface Refusal extends Judged {
   readonly refused: string
   /** Vary still sent with the refusal, when the answer depended on the request. */
   readonly vary: string | null
@@ -114,7 +123,7 @@ interface Refusal {
 /** What an accepted preflight's answer reads: a policy, or the most restrictive of several. */
 type Answer = Pick<Policy, 'credentials' | 'allowHeaders' | 'preflightVary' | 'maxAge' | 'cacheControl' | 'preflightContinue' | 'successStatus'>
 
-interface Acceptance {
+interface Acceptance extends Judged {
   readonly refused: null
   readonly answer: Answer
   readonly allowOrigin: string
@@ -127,25 +136,25 @@ interface Acceptance {
  * the origin, then the requested method, then the requested headers. Refusals are explained
  * at debug level (`unrouted`: the owner, when no route serves the method on the path).
  */
-function judge (policy: Policy, rule: StaticRule, request: FastifyRequest, allowMethods: string, unrouted: Owner | null): Verdict {
+function judge (policy: Policy, rule: StaticRule, request: FastifyRequest, allowMethods: string, unrouted: Owner | null, url: string | null): Verdict {
   const headers = request.headers
   const allowOrigin = allowOriginFor(rule, headers.origin, true)
   if (allowOrigin === null) {
     explainOrigin(request, policy, true)
-    return { refused: policy.enabled ? REFUSED_ORIGIN : REFUSED_DISABLED, vary: policy.varyOrigin ? 'Origin' : null }
+    return { refused: policy.enabled ? REFUSED_ORIGIN : REFUSED_DISABLED, vary: policy.varyOrigin ? 'Origin' : null, url, policy }
   }
   const method = headers['access-control-request-method'] as string
   if (!acceptsMethod(policy, allowMethods, method)) {
     if (explaining(request)) explainMethod(request, policy, method, policy.allowMethods === null && unrouted !== null ? methodsRoutedOn(unrouted, request) : allowMethods)
-    return { refused: REFUSED_METHOD, vary: policy.preflightVary }
+    return { refused: REFUSED_METHOD, vary: policy.preflightVary, url, policy }
   }
   const requested = headers['access-control-request-headers']
   const refusedHeader = requested === undefined ? null : refusedHeaderOf(policy, requested)
   if (refusedHeader !== null) {
     if (explaining(request)) explain(request, 'header', `the preflight for ${method} ${request.url} from ${headers.origin}: request header '${refusedHeader}' is not in allowedHeaders (${policy.allowHeaders})`, `add '${refusedHeader}' to allowedHeaders if it should be allowed`)
-    return { refused: REFUSED_HEADER, vary: policy.preflightVary }
+    return { refused: REFUSED_HEADER, vary: policy.preflightVary, url, policy }
   }
-  return { refused: null, answer: policy, allowOrigin, allowMethods }
+  return { refused: null, answer: policy, allowOrigin, allowMethods, url, policy }
 }
 
 /**
@@ -208,7 +217,7 @@ function combine (accepted: readonly Acceptance[], requestedMethod: string): Acc
   }
   const allowMethods = accepted.every((verdict) => verdict.allowMethods === accepted[0].allowMethods) ? accepted[0].allowMethods : requestedMethod
   const specific = accepted.find((verdict) => verdict.allowOrigin !== '*')
-  return { refused: null, answer: combined, allowOrigin: specific === undefined ? '*' : specific.allowOrigin, allowMethods }
+  return { refused: null, answer: combined, allowOrigin: specific === undefined ? '*' : specific.allowOrigin, allowMethods, url: accepted[0].url, policy: accepted[0].policy }
 }
 
 /** docs/behaviour.md §3.6: 403, no CORS headers, a short plain-text reason; nothing after this runs. */
@@ -222,7 +231,8 @@ function refuse (reply: FastifyReply, reason: string, vary: string | null): void
  * on to a handler (`preflightContinue`), the empty answer. A preflight passed on to the plugin's
  * own `OPTIONS *` route is answered there with `optionsSuccessStatus`.
  */
-function finish (request: FastifyRequest, reply: FastifyReply, done: Done, verdict: Verdict, onOwnRoute: () => boolean): void {
+function finish (registration: Registration, request: FastifyRequest, reply: FastifyReply, done: Done, verdict: Verdict, onOwnRoute: () => boolean): void {
+  if (registration.decisions.hasSubscribers) publish(registration.decisions, request, 'preflight', verdict.url, verdict.policy, verdict.refused)
   if (verdict.refused !== null) {
     refuse(reply, verdict.refused, verdict.vary)
     return

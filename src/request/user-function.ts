@@ -4,7 +4,7 @@ import { CorsOriginResultError, type CorsConfigError } from '../config/errors.js
 import type { ResultCache } from '../config/frozen.js'
 import { checkStaticOrigin } from '../config/generated/checks.js'
 import { compileStaticOrigin, NOT_ALLOWED, REFLECT_ORIGIN, type OriginCompilation } from '../config/origin.js'
-import type { StaticOrigin } from '../config/schema.js'
+import type { StaticOrigin } from '../config/types.js'
 
 /** Which user function failed, for the error that says so. */
 export interface UserFunctionKind {

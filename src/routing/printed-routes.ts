@@ -4,13 +4,16 @@
  * its hooks). The only public way to see routes the plugin's `onRoute` never saw
  * (docs/behaviour.md §3.10). Each handler is named `METHOD path[ constraints]`, path being the
  * fragments from the root joined, as the router stores it; a name is compared only with names
- * read the same way. With `wanted`, the hooks of those routes only (the others are listed without).
+ * read the same way. With `wanted`, those routes only, with their hooks.
  */
 export function printedRoutes (printed: string, wanted?: ReadonlySet<string>): Map<string, string[]> {
   const routes = new Map<string, string[]>()
   const paths: string[] = []
   let current: string[] = []
+  // A name is `METHOD path...`: under a path no wanted name continues, there is nothing to read.
+  const tails = wanted === undefined ? null : [...wanted].map((name) => name.slice(name.indexOf(' ') + 1))
   const handlers = (path: string, text: string): string[] | null => {
+    if (tails !== null && !tails.some((tail) => tail.startsWith(path))) return []
     const handler = /^(.*?) \(([A-Z][A-Z, -]*)\)( \{.*\})?$/.exec(text)
     if (handler === null) return null
     const names = handler[2].split(', ').map((method) => `${method} ${path}${handler[1]}${handler[3] ?? ''}`)

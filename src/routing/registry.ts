@@ -44,6 +44,8 @@ export function routeName ({ method, url }: OwnedRoute): string {
 export class ServerRoutes {
   readonly settings: RouterSettings
   registrations = 0
+  /** The first registration on the server: it decides requests on no route of the plugin's first (§4.1). */
+  first: Owner | null = null
   /** URLs of the plugin's own `OPTIONS *` routes, and their handlers (which `onRoute` records as catch-alls). */
   readonly optionsRoutes = new Set<string>()
   readonly optionsHandlers = new WeakSet<object>()
@@ -53,8 +55,9 @@ export class ServerRoutes {
   private readonly lost = new Map<string, RouteEntry>()
   private readonly claimed = new WeakSet<object>()
   private built: RouteTable | null = null
-  /** `staticAnswers`, set once when the app becomes ready. */
+  /** `staticAnswers`, set once when the app becomes ready (`ready`). */
   answers: ReadonlyMap<string, Served> | null = null
+  ready = false
   /** For each registration (by the name of its hooks), the routes that existed when it loaded. */
   private readonly before = new Map<string, ReadonlySet<string>>()
   /** The hooks registrations add ('onRequest', and their `hook`): all `printRoutes` needs to show. */
@@ -100,7 +103,9 @@ export class ServerRoutes {
     this.unseenChecked = true
     // Only a route that existed when some registration loaded can be one.
     const candidates = new Set([...this.before.values()].flatMap((names) => [...names]))
-    const methods = new Set([...candidates].map((name) => name.split(' ')[0]))
+    // The HEAD route Fastify adds beside a GET one shares its hooks: judged with it, one printRoutes fewer.
+    const twin = (name: string): boolean => name.startsWith('HEAD ') && candidates.has(`GET ${name.slice(5)}`)
+    const methods = new Set([...candidates].filter((name) => !twin(name)).map((name) => name.split(' ')[0]))
     const unseen: string[] = []
     for (const method of methods) {
       const printed = instance.printRoutes({ includeMeta: [...this.hookKinds], method: method as HTTPMethods })
@@ -109,7 +114,7 @@ export class ServerRoutes {
         if (ours.length > 0 && ours.every((hook) => this.before.get(hook)?.has(name) === true)) unseen.push(name)
       }
     }
-    return unseen
+    return [...unseen, ...[...candidates].filter((name) => twin(name) && unseen.includes(`GET ${name.slice(5)}`))]
   }
 
   /**
@@ -135,7 +140,7 @@ export class ServerRoutes {
       // The router tests a host RegExp without g and y, which would make its answers alternate.
       const hostConstraint = host instanceof RegExp ? new RegExp(host.source, host.flags.replace(/[gy]/g, '')) : host as string | undefined
       const derived = Object.keys(rest).length > 0
-      table.add(urls.flatMap((at) => routeShapes(at, this.settings, segments)), { entry, cors, methods, host: hostConstraint, derived })
+      table.add(urls.flatMap((at) => routeShapes(at, this.settings, segments)), { entry, cors, methods, host: hostConstraint, derived, url: route.url })
       // A later onRoute hook that replaced config (rather than changing it) dropped the mark: found by method and URL.
       if ((route.config as Record<symbol, unknown> | undefined)?.[kRoute] !== entry) {
         for (const method of methods) for (const at of urls) if (!this.lost.has(`${method} ${at}`)) this.lost.set(`${method} ${at}`, entry)

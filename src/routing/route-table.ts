@@ -35,6 +35,8 @@ export interface RouteRecord {
   readonly host: string | RegExp | undefined
   /** A `version` or custom constraint: a preflight cannot carry it, so the route may or may not serve the request (§5.4). */
   readonly derived: boolean
+  /** The URL it was declared with (for the decisions published, §3.14). */
+  readonly url: string
   /** Every route on the same pattern, for `methods: 'auto'`. */
   readonly pattern: Pattern
 }
@@ -85,7 +87,7 @@ export class RouteTable {
       const alike = records.findIndex((record) => record.entry === route.entry && record.cors === route.cors && record.host === route.host && record.derived === route.derived)
       const methods = alike === -1 ? route.methods : this.methodList([...records[alike].methods, ...route.methods])
       // Written out, not spread: V8 gives a spread copy with an added key a hidden class of its own.
-      const record: RouteRecord = { entry: route.entry, cors: route.cors, methods, host: route.host, derived: route.derived, pattern }
+      const record: RouteRecord = { entry: route.entry, cors: route.cors, methods, host: route.host, derived: route.derived, url: route.url, pattern }
       if (alike === -1) records.push(record)
       else records[alike] = record
       if (route.derived) for (const method of route.methods) this.derivedMethods.add(method)
@@ -105,20 +107,27 @@ export class RouteTable {
    * and copies the lists grown by push to lists of their length (memory at 10,000 routes).
    */
   seal (): void {
+    for (const pattern of this.patterns(true)) {
+      pattern.records = pattern.records.slice()
+      const methods = new Set(pattern.records.filter((record) => !record.entry.catchAll).flatMap((record) => record.methods))
+      methods.delete('OPTIONS')
+      pattern.autoMethods = [...methods].join(', ')
+    }
+    this.methodLists.clear()
+  }
+
+  /** Every pattern, depth first (`trim`: copies the param lists grown by push to lists of their length). */
+  patterns (trim = false): Pattern[] {
+    const found: Pattern[] = []
     const visit = (node: Node): void => {
-      if (node.params !== null) node.params = node.params.slice()
-      for (const pattern of [node.pattern, ...(node.wildcards ?? NONE).map((wildcard) => wildcard.pattern)]) {
-        if (pattern === null) continue
-        pattern.records = pattern.records.slice()
-        const methods = new Set(pattern.records.filter((record) => !record.entry.catchAll).flatMap((record) => record.methods))
-        methods.delete('OPTIONS')
-        pattern.autoMethods = [...methods].join(', ')
-      }
+      if (trim && node.params !== null) node.params = node.params.slice()
+      if (node.pattern !== null) found.push(node.pattern)
+      for (const wildcard of node.wildcards ?? NONE) found.push(wildcard.pattern)
       for (const child of node.statics?.values() ?? []) visit(child)
       for (const { node: child } of node.params ?? NONE) visit(child)
     }
     visit(this.root)
-    this.methodLists.clear()
+    return found
   }
 
   private patternOf (shape: readonly PatternSegment[]): Pattern {

@@ -22,10 +22,13 @@ const apiUrl = (path: string): string => `http://api.example.test:${apiPort}${pa
 async function buildApi (): Promise<FastifyInstance> {
   const app = Fastify()
   // Registered before the plugin, so it sees preflights before the plugin answers them.
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS') {
       const path = request.url.split('?')[0]
       seen.preflights.set(path, (seen.preflights.get(path) ?? 0) + 1)
+    } else if (request.url.startsWith('/private') && request.headers.authorization === undefined) {
+      // An authentication hook that runs before the plugin's: its 401 still carries the CORS headers.
+      return await reply.code(401).send({ error: 'please log in' })
     }
   })
   await app.register(corsPlugin, {
@@ -52,6 +55,7 @@ async function buildApi (): Promise<FastifyInstance> {
   app.get('/me', async (request) => ({ cookie: request.headers.cookie ?? null }))
   app.get('/auth', async (request) => ({ authorization: request.headers.authorization ?? null }))
   app.get('/boom', async () => { throw new Error('kaboom') })
+  app.get('/private/profile', async () => ({ name: 'Ada' }))
   app.put('/cached/short', { config: { cors: { maxAge: 0 } } }, async () => ({ ok: 'short' }))
   app.put('/cached/long', { config: { cors: { maxAge: 600 } } }, async () => ({ ok: 'long' }))
   app.get('/partner-only', { config: { cors: { origin: [partnerOrigin()] } } }, async () => ({ partner: true }))
@@ -182,6 +186,18 @@ test('error responses (404, 500) are readable by the page', async (t) => {
   t.equal(boom.ok, true)
   t.equal(boom.status, 500)
   t.match(boom.body, /kaboom/)
+})
+
+test('a 401 sent by an authentication hook registered before the plugin is readable by an allowed page, not by others', async (t) => {
+  const refused = await browserFetch(appPage, apiUrl('/private/profile'))
+  t.equal(refused.ok, true, 'the page reads the response')
+  t.equal(refused.status, 401)
+  t.match(refused.body, /please log in/)
+  const loggedIn = await browserFetch(appPage, apiUrl('/private/profile'), { headers: { Authorization: 'Bearer t' } })
+  t.equal(loggedIn.status, 200)
+  t.match(loggedIn.body, /Ada/)
+  const evil = await browserFetch(evilPage, apiUrl('/private/profile'))
+  t.equal(evil.ok, false, 'a disallowed origin still sees a network error')
 })
 
 test('a route override admits its own origin and refuses the global one, for simple and preflighted requests', async (t) => {
