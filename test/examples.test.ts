@@ -46,6 +46,8 @@ test('the demo takes a free port when the one asked for is taken, says so, and s
   t.equal(err, `Port ${taken} (web page) is taken; using a free port instead. Set PAGE_PORT to choose one.\n`)
   const page = /web page: (http:\/\/localhost:\d+\/)/.exec(out)?.[1] as string
   t.not(page, `http://localhost:${taken}/`)
+  t.match(out, /The API's CORS policies, as app\.printCorsPolicies\(\) prints them:\n/)
+  t.match(out, / {2}DELETE \/api\/internal\/:id {2}\[cors: false\]\n {4}CORS off: no CORS headers, preflights refused\n/)
   const favicon = await fetch(new URL('/favicon.ico', page.replace('localhost', '127.0.0.1')))
   t.equal(favicon.status, 204)
 })

@@ -4,6 +4,8 @@ export interface Demo {
   readonly apiOrigin: string
   readonly deniedFrameUrl: string
   internalDeletes (): number
+  /** The API's app.printCorsPolicies(). */
+  policies (): string
   close (): Promise<unknown>
 }
 

@@ -88,6 +88,7 @@ export async function startDemo ({ apiPort = 0, pagePort = 0, quiet = false } = 
     apiOrigin,
     deniedFrameUrl: `http://127.0.0.1:${page}/denied-frame`,
     internalDeletes: () => internalDeletes,
+    policies: () => api.printCorsPolicies(),
     close: () => Promise.all([api.close(), pages.close()])
   }
 }
@@ -97,6 +98,10 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.stdout.write(`fastify-corsica demo
   web page: ${demo.pageUrl}   (open it in a browser)
   API:      ${demo.apiOrigin}
+
+The API's CORS policies, as app.printCorsPolicies() prints them:
+${demo.policies().replace(/^/gm, '  ').trimEnd()}
+
 Refusals are explained below as they happen. Ctrl-C stops everything.
 `)
   process.on('SIGINT', () => { demo.close().then(() => process.exit(0)) })
