@@ -6,3 +6,4 @@ export const { CorsConfigError, errorCodes, warningCodes, createCorsHandle, fram
 export { corsPlugin }
 export type * from './config/types.js'
 export type { ConfigIssue } from './config/compiled.js'
+export type { CorsDecision, ReasonCode } from './request/explain.js'

@@ -145,6 +145,8 @@ declare namespace corsPlugin {
   export type DelegatorCallback = schema.DelegatorCallback
   export type CorsHook = schema.CorsHook
   export type ConfigIssue = import('./config/compiled.js').ConfigIssue
+  export type CorsDecision = import('./request/explain.js').CorsDecision
+  export type ReasonCode = import('./request/explain.js').ReasonCode
   export type CorsHandle = schema.CorsHandle
 }
 

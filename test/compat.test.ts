@@ -232,6 +232,8 @@ export const REFUSED: Array<{ id: string, row: string, options: Options }> = [
 
 /** Rows for what the matrix cannot observe byte for byte (registration order, warnings, new options). */
 export const OTHER_ROWS = [
+  // Observed by test/migration.test.ts (earlyErrorReadable) and test/every-response.test.ts.
+  '| A reply sent before the plugin\'s hook ran (an earlier authentication hook\'s 401, an error thrown by it, a 400 for a bad JSON body under `hook: \'preHandler\'`) has no CORS headers: the page sees a network error | the route\'s CORS headers for an allowed origin: the page reads the status | [§3.13](docs/behaviour.md); a denied origin still gets none |',
   '| `app.register(cors)` without `await`, routes declared right after: works, routes\' `config.cors` read per request | `ready()` fails with `FST_CORS_ROUTES_DECLARED_BEFORE_PLUGIN`, naming the routes; `await` the registration | the plugin judges a preflight by the route it asks about, and never saw those routes\' options; a startup error beats preflights refused in production |',
   '| Unanchored RegExps and delegators returning `\'*\'` pass silently | a warning for an unanchored RegExp (citing an origin it matches); `Vary: Origin` on every response decided by a delegator or origin function | `/example\\.com/` matches `https://example.com.evil.test`; shared caches must key on Origin |',
   '| Requested headers reflected as sent | reflected when they form a token list, empty elements dropped (`x-a,,x-b` → `x-a,x-b`) | never echo junk; RFC 9110 §5.6.1 |',
