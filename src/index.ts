@@ -96,8 +96,7 @@ async function corsPlugin (fastify: FastifyInstance, options: schema.CorsOptions
   fastify.addHook('onReady', async () => { registration.onReady() })
 }
 
-// 5.5 and 5.6 do not report routerOptions.caseSensitive (docs/behaviour.md §5.3).
-fp(corsPlugin, { fastify: '>=5.0.0 <5.5.0 || >=5.7.0', name: 'fastify-corsica' })
+fp(corsPlugin, { fastify: '5.x', name: 'fastify-corsica' })
 corsPlugin.corsPlugin = corsPlugin
 corsPlugin.default = corsPlugin
 corsPlugin.CorsConfigError = errors.CorsConfigError
