@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import { routePolicy, type Policy, type RoutePolicy, type StaticRule } from '../config/compiled.js'
 import { allowOriginFor } from '../config/origin.js'
 import { reflectableHeaderList, SAFELISTED_METHODS } from '../config/tokens.js'
-import type { Owner } from '../routing/route-table.js'
+import type { Owner, RouteEntry } from '../routing/route-table.js'
 import { hostOf, servedRoutes } from '../routing/served.js'
 import { explain, explainOrigin, explaining, publish, REFUSED_DISABLED, REFUSED_HEADER, REFUSED_METHOD, REFUSED_ORIGIN, REFUSED_OUTSIDE, REFUSED_UNREADABLE } from './explain.js'
 import type { Done, Registration } from './hooks.js'
@@ -42,7 +42,6 @@ export function preflight (registration: Registration, request: FastifyRequest, 
   }
   const method = request.headers['access-control-request-method'] as string
   const served = servedRoutes(registration.instance, routes, method, request.url, hostOf(request))
-  const onOwnRoute = (): boolean => (landed === null ? routes.entryOf('OPTIONS', request.routeOptions) : landed)?.catchAll === true
   if (served.kind === 'outside' || served.kind === 'unreadable') {
     const outside = served.kind === 'outside'
     if (explaining(request)) {
@@ -59,19 +58,19 @@ export function preflight (registration: Registration, request: FastifyRequest, 
   // One route under static options (the common case): the verdict is known now.
   const rule = candidates.length === 1 ? staticRule(candidates[0].route.policy) : null
   if (rule !== null) {
-    finish(registration, request, reply, done, judgeBy(candidates[0], candidates[0].route.policy, rule, request), onOwnRoute)
+    finish(registration, request, reply, done, judgeBy(candidates[0], candidates[0].route.policy, rule, request), landed)
     return
   }
   // Else each route in turn, user functions awaited: the first refusal ends it, else what all of them allow (§5.4).
   const accepted: Acceptance[] = []
   const next = (index: number): void => {
     if (index === candidates.length) {
-      finish(registration, request, reply, done, accepted.length === 1 ? accepted[0] : combine(accepted, method), onOwnRoute)
+      finish(registration, request, reply, done, accepted.length === 1 ? accepted[0] : combine(accepted, method), landed)
       return
     }
     judgeCandidate(candidates[index], request, (error, verdict) => {
       if (error !== null) done(error)
-      else if ((verdict as Verdict).refused !== null) finish(registration, request, reply, done, verdict as Verdict, onOwnRoute)
+      else if ((verdict as Verdict).refused !== null) finish(registration, request, reply, done, verdict as Verdict, landed)
       else {
         accepted.push(verdict as Acceptance)
         next(index + 1)
@@ -231,7 +230,7 @@ function refuse (reply: FastifyReply, reason: string, vary: string | null): void
  * on to a handler (`preflightContinue`), the empty answer. A preflight passed on to the plugin's
  * own `OPTIONS *` route is answered there with `optionsSuccessStatus`.
  */
-function finish (registration: Registration, request: FastifyRequest, reply: FastifyReply, done: Done, verdict: Verdict, onOwnRoute: () => boolean): void {
+function finish (registration: Registration, request: FastifyRequest, reply: FastifyReply, done: Done, verdict: Verdict, landed: RouteEntry | undefined | null): void {
   if (registration.decisions.hasSubscribers) publish(registration.decisions, request, 'preflight', verdict.url, verdict.policy, verdict.refused)
   if (verdict.refused !== null) {
     refuse(reply, verdict.refused, verdict.vary)
@@ -256,7 +255,8 @@ function finish (registration: Registration, request: FastifyRequest, reply: Fas
     sendEmpty(reply, answer.successStatus)
     return
   }
-  if (onOwnRoute()) reply.code(answer.successStatus)
+  // The route it landed on, read now if it was not (null): only a preflight passed on needs it.
+  if ((landed === null ? registration.routes.entryOf('OPTIONS', request.routeOptions) : landed)?.catchAll === true) reply.code(answer.successStatus)
   done()
 }
 
