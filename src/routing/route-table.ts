@@ -107,11 +107,14 @@ export class RouteTable {
    * and copies the lists grown by push to lists of their length (memory at 10,000 routes).
    */
   seal (): void {
+    const texts = new Map<string, string>()
     for (const pattern of this.patterns(true)) {
       pattern.records = pattern.records.slice()
       const methods = new Set(pattern.records.filter((record) => !record.entry.catchAll).flatMap((record) => record.methods))
       methods.delete('OPTIONS')
-      pattern.autoMethods = [...methods].join(', ')
+      // One string per distinct list, shared by the patterns that route it.
+      const text = [...methods].join(', ')
+      pattern.autoMethods = texts.get(text) ?? (texts.set(text, text), text)
     }
     this.methodLists.clear()
   }
