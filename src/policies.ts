@@ -10,10 +10,10 @@ import type { RouteRecord } from './routing/route-table.js'
  */
 export function printCorsPolicies (routes: ServerRoutes): string {
   if (!routes.ready) throw new CorsNotReadyError('printCorsPolicies() shows the routes as they are once the app is ready: call it after `await app.ready()`')
-  const records = routes.table.patterns().flatMap((pattern) => pattern.records).filter((record) => !record.entry.catchAll)
+  const records = routes.table.records().filter((record) => !record.entry.catchAll)
   const named = records.map((record) => ({ record, name: `${record.methods.join(', ')} ${record.url}${constraintsOf(record)}` }))
   named.sort((a, b) => a.record.url.localeCompare(b.record.url) || a.name.localeCompare(b.name))
-  const lines = named.flatMap(({ record, name }) => describe(name, routePolicy(record.entry.owner.state, record.cors), record.cors, record.pattern.autoMethods))
+  const lines = named.flatMap(({ record, name }) => describe(name, routePolicy(record.entry.owner.state, record.cors), record.cors, record.autoMethods))
   if (routes.first !== null) lines.push(...describe('(no route: 404s)', routes.first.state.unrouted, undefined, ''))
   return `${lines.join('\n')}\n`
 }

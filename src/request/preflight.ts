@@ -2,8 +2,8 @@ import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import { routePolicy, type Policy, type RoutePolicy, type StaticRule } from '../config/compiled.js'
 import { allowOriginFor } from '../config/origin.js'
 import { reflectableHeaderList, SAFELISTED_METHODS } from '../config/tokens.js'
-import type { Owner, RouteEntry } from '../routing/route-table.js'
-import { hostOf, servedRoutes } from '../routing/served.js'
+import type { Owner, RouteEntry, RouteRecord } from '../routing/route-table.js'
+import { servedRoutes } from '../routing/served.js'
 import { explain, explainOrigin, explaining, publish, REFUSED_DISABLED, REFUSED_HEADER, REFUSED_METHOD, REFUSED_ORIGIN, REFUSED_OUTSIDE, REFUSED_UNREADABLE } from './explain.js'
 import type { Done, Registration } from './hooks.js'
 import { resolvePolicy, staticRule } from './resolve.js'
@@ -15,14 +15,15 @@ export function isPreflight (request: FastifyRequest): boolean {
   return request.raw.method === 'OPTIONS' && headers.origin !== undefined && headers['access-control-request-method'] !== undefined
 }
 
-/** A route a preflight may be for: its policy, read once (a reconfiguration during a user function changes nothing, §8.3). */
+/** A route a preflight may be for (null: no route serves the path; its registration decides), with its policy read when the preflight started (§8.3). */
 interface Candidate {
-  readonly owner: Owner
+  readonly record: RouteRecord | null
   readonly route: RoutePolicy
-  /** The methods routed on its pattern (Access-Control-Allow-Methods under 'auto'); null when no route serves the path. */
-  readonly autoMethods: string | null
-  /** Its URL pattern, for the decisions published (null: no route serves the path). */
-  readonly url: string | null
+}
+
+/** The policy of a route a preflight may be for: its owner's for its `config.cors`, or the plugin policy of `registration` when no route serves the path. */
+function routeOf (registration: Registration, record: RouteRecord | null): RoutePolicy {
+  return record === null ? registration.state.unrouted : routePolicy(record.entry.owner.state, record.cors)
 }
 
 /**
@@ -40,8 +41,10 @@ export function preflight (registration: Registration, request: FastifyRequest, 
     done()
     return
   }
-  const method = request.headers['access-control-request-method'] as string
-  const served = servedRoutes(registration.instance, routes, method, request.url, hostOf(request))
+  const headers = request.headers
+  const method = headers['access-control-request-method'] as string
+  // The host as the router reads it: Host, else HTTP/2's :authority (find-my-way's host strategy).
+  const served = servedRoutes(registration.instance, routes, method, request.url, headers.host || headers[':authority'] as string | undefined)
   if (served.kind === 'outside' || served.kind === 'unreadable') {
     const outside = served.kind === 'outside'
     if (explaining(request)) {
@@ -52,52 +55,47 @@ export function preflight (registration: Registration, request: FastifyRequest, 
     refuse(reply, outside ? REFUSED_OUTSIDE : REFUSED_UNREADABLE, null)
     return
   }
-  const candidates: Candidate[] = served.kind === 'none'
-    ? [{ owner: registration, route: registration.state.unrouted, autoMethods: null, url: null }]
-    : served.records.map((record) => ({ owner: record.entry.owner, route: routePolicy(record.entry.owner.state, record.cors), autoMethods: record.pattern.autoMethods, url: record.url }))
+  const records = served.kind === 'none' ? NO_ROUTE : served.records
   // One route under static options (the common case): the verdict is known now.
-  const rule = candidates.length === 1 ? staticRule(candidates[0].route.policy) : null
-  if (rule !== null) {
-    finish(registration, request, reply, done, judgeBy(candidates[0], candidates[0].route.policy, rule, request), landed)
-    return
+  if (records.length === 1) {
+    const route = routeOf(registration, records[0])
+    const rule = staticRule(route.policy)
+    if (rule !== null) {
+      finish(registration, request, reply, done, judge(route.policy, rule, request, records[0], registration), landed)
+      return
+    }
   }
   // Else each route in turn, user functions awaited: the first refusal ends it, else what all of them allow (§5.4).
+  const candidates: Candidate[] = records.map((record) => ({ record, route: routeOf(registration, record) }))
   const accepted: Acceptance[] = []
   const next = (index: number): void => {
     if (index === candidates.length) {
       finish(registration, request, reply, done, accepted.length === 1 ? accepted[0] : combine(accepted, method), landed)
       return
     }
-    judgeCandidate(candidates[index], request, (error, verdict) => {
-      if (error !== null) done(error)
-      else if ((verdict as Verdict).refused !== null) finish(registration, request, reply, done, verdict as Verdict, landed)
+    const { record, route } = candidates[index]
+    const rule = staticRule(route.policy)
+    const judged = (error: Error | null, policy?: Policy, resolvedRule?: StaticRule): void => {
+      if (error !== null) {
+        done(error)
+        return
+      }
+      const verdict = judge(policy as Policy, resolvedRule as StaticRule, request, record, registration)
+      if (verdict.refused !== null) finish(registration, request, reply, done, verdict, landed)
       else {
-        accepted.push(verdict as Acceptance)
+        accepted.push(verdict)
         next(index + 1)
       }
-    })
+    }
+    // What its owner decides per request is resolved first (§6).
+    if (rule !== null) judged(null, route.policy, rule)
+    else resolvePolicy((record?.entry.owner ?? registration).instance, route.policy, route.cors, request, judged)
   }
   next(0)
 }
 
-/** Judges the preflight by one route's policy, resolving what its owner decides per request first (§6). */
-function judgeCandidate (candidate: Candidate, request: FastifyRequest, then: (error: Error | null, verdict?: Verdict) => void): void {
-  const { owner, route } = candidate
-  const rule = staticRule(route.policy)
-  if (rule !== null) {
-    then(null, judgeBy(candidate, route.policy, rule, request))
-    return
-  }
-  resolvePolicy(owner.instance, route.policy, route.cors, request, (error, policy, resolvedRule) => {
-    if (error !== null) then(error)
-    else then(null, judgeBy(candidate, policy as Policy, resolvedRule as StaticRule, request))
-  })
-}
-
-/** `judge` under the candidate's policy, resolved; when no route serves the method, an explanation under 'auto' lists those that are served. */
-function judgeBy ({ owner, autoMethods, url }: Candidate, policy: Policy, rule: StaticRule, request: FastifyRequest): Verdict {
-  return judge(policy, rule, request, policy.allowMethods ?? autoMethods ?? '', autoMethods === null ? owner : null, url)
-}
+/** The candidates when no route serves the path: the plugin policy of the registration judging it. */
+const NO_ROUTE: readonly null[] = [null]
 
 /** The methods Fastify serves on this request's path (for an explanation only: one router lookup per method). */
 function methodsRoutedOn (owner: Owner, request: FastifyRequest): string {
@@ -132,10 +130,13 @@ interface Acceptance extends Judged {
 
 /**
  * Judges a preflight under `policy`, its origin rule resolved (docs/behaviour.md §3.5, §3.6):
- * the origin, then the requested method, then the requested headers. Refusals are explained
- * at debug level (`unrouted`: the owner, when no route serves the method on the path).
+ * the origin, then the requested method, then the requested headers, for `record` (null: no
+ * route serves the path, `registration` decides). Refusals are explained at debug level.
  */
-function judge (policy: Policy, rule: StaticRule, request: FastifyRequest, allowMethods: string, unrouted: Owner | null, url: string | null): Verdict {
+function judge (policy: Policy, rule: StaticRule, request: FastifyRequest, record: RouteRecord | null, registration: Registration): Verdict {
+  const url = record === null ? null : record.url
+  // Access-Control-Allow-Methods: the policy's list, or under 'auto' the methods routed on the path.
+  const allowMethods = policy.allowMethods ?? (record === null ? '' : record.autoMethods)
   const headers = request.headers
   const allowOrigin = allowOriginFor(rule, headers.origin, true)
   if (allowOrigin === null) {
@@ -144,7 +145,7 @@ function judge (policy: Policy, rule: StaticRule, request: FastifyRequest, allow
   }
   const method = headers['access-control-request-method'] as string
   if (!acceptsMethod(policy, allowMethods, method)) {
-    if (explaining(request)) explainMethod(request, policy, method, policy.allowMethods === null && unrouted !== null ? methodsRoutedOn(unrouted, request) : allowMethods)
+    if (explaining(request)) explainMethod(request, policy, method, policy.allowMethods === null && record === null ? methodsRoutedOn(registration, request) : allowMethods)
     return { refused: REFUSED_METHOD, vary: policy.preflightVary, url, policy }
   }
   const requested = headers['access-control-request-headers']

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest, HTTPMethods, RouteOptions } from 
 import { routerSettings, routeShapes, type PatternSegment, type RouterSettings } from './pattern.js'
 import { printedRoutes } from './printed-routes.js'
 import { RouteTable, type Owner, type RouteEntry } from './route-table.js'
-import type { Served } from './served.js'
+import type { StaticAnswers } from './served.js'
 
 /** The config key under which a route carries its entry; read back through the public `request.routeOptions.config`. */
 export const kRoute = Symbol('fastify-corsica.route')
@@ -56,7 +56,7 @@ export class ServerRoutes {
   private readonly claimed = new WeakSet<object>()
   private built: RouteTable | null = null
   /** `staticAnswers`, set once when the app becomes ready (`ready`). */
-  answers: ReadonlyMap<string, Served> | null = null
+  answers: StaticAnswers | null = null
   ready = false
   /** For each registration (by the name of its hooks), the routes that existed when it loaded. */
   private readonly before = new Map<string, ReadonlySet<string>>()

@@ -37,26 +37,25 @@ export interface RouteRecord {
   readonly derived: boolean
   /** The URL it was declared with (for the decisions published, §3.14). */
   readonly url: string
-  /** Every route on the same pattern, for `methods: 'auto'`. */
-  readonly pattern: Pattern
+  /** The methods routed on its pattern, by every route there (Access-Control-Allow-Methods under 'auto'); set when the table is sealed. */
+  readonly autoMethods: string
 }
 
-/** The routes declared on one pattern, and the methods they route (Access-Control-Allow-Methods under 'auto'). */
-export interface Pattern {
-  records: RouteRecord[]
-  autoMethods: string
-}
-
-type ParamEdge = { readonly segment: Extract<PatternSegment, { kind: 'params' }>, readonly node: Node }
-type WildcardEdge = { readonly prefix: string, readonly pattern: Pattern }
+type ParamSegment = Extract<PatternSegment, { kind: 'params' }>
+type WildcardEdge = { readonly prefix: string, readonly node: Node }
 const NONE: readonly never[] = Object.freeze([])
 
-/** One segment position of the trie. Its lists are made when a first child is added: most nodes are leaves (memory at 10,000 routes). */
+/**
+ * One segment position of the trie, reached by a static text, a parameter segment (`segment`)
+ * or a wildcard; `records`: the routes whose pattern ends here. Its lists are made when a first
+ * child is added: most nodes are leaves (memory at 10,000 routes).
+ */
 class Node {
   statics: Map<string, Node> | null = null
-  params: ParamEdge[] | null = null
+  params: Node[] | null = null
   wildcards: WildcardEdge[] | null = null
-  pattern: Pattern | null = null
+  records: RouteRecord[] | null = null
+  constructor (readonly segment: ParamSegment | null = null) {}
 }
 
 /**
@@ -68,8 +67,8 @@ class Node {
  */
 export class RouteTable {
   private readonly root = new Node()
-  /** Patterns made of static segments only, by path (`/a/b`): what a request without params can be on. */
-  private readonly statics = new Map<string, Pattern>()
+  /** Nodes of patterns made of static segments only, by path (`/a/b`): what a request without params can be on. */
+  private readonly statics = new Map<string, Node>()
   private readonly derivedMethods = new Set<string>()
   private readonly methodLists = new Map<string, readonly string[]>()
 
@@ -79,15 +78,14 @@ export class RouteTable {
    * Adds a route under each of its shapes. On a pattern that has a record for a route that
    * differs only by method, the route joins that record (memory at 10,000 routes).
    */
-  add (shapes: ReadonlyArray<readonly PatternSegment[]>, route: Omit<RouteRecord, 'pattern'>): void {
+  add (shapes: ReadonlyArray<readonly PatternSegment[]>, route: Omit<RouteRecord, 'autoMethods'>): void {
     for (const shape of shapes) {
-      const pattern = this.patternOf(shape)
-      if (shape.every((segment) => segment.kind === 'static')) this.statics.set(`/${shape.map((segment) => (segment as { text: string }).text).join('/')}`, pattern)
-      const { records } = pattern
+      const node = this.nodeOf(shape)
+      if (shape.every((segment) => segment.kind === 'static')) this.statics.set(`/${shape.map((segment) => (segment as { text: string }).text).join('/')}`, node)
+      const records = (node.records ??= [])
       const alike = records.findIndex((record) => record.entry === route.entry && record.cors === route.cors && record.host === route.host && record.derived === route.derived)
       const methods = alike === -1 ? route.methods : this.methodList([...records[alike].methods, ...route.methods])
-      // Written out, not spread: V8 gives a spread copy with an added key a hidden class of its own.
-      const record: RouteRecord = { entry: route.entry, cors: route.cors, methods, host: route.host, derived: route.derived, url: route.url, pattern }
+      const record = written(route, methods, '')
       if (alike === -1) records.push(record)
       else records[alike] = record
       if (route.derived) for (const method of route.methods) this.derivedMethods.add(method)
@@ -103,44 +101,50 @@ export class RouteTable {
   }
 
   /**
-   * Once every route is in: joins the methods of each pattern's routes (docs/behaviour.md §3.5),
-   * and copies the lists grown by push to lists of their length (memory at 10,000 routes).
+   * Once every route is in: gives each record the methods routed on its pattern (docs/behaviour.md
+   * §3.5), one string per distinct list, and copies the lists grown by push to lists of their
+   * length (memory at 10,000 routes).
    */
   seal (): void {
     const texts = new Map<string, string>()
-    for (const pattern of this.patterns(true)) {
-      pattern.records = pattern.records.slice()
-      const methods = new Set(pattern.records.filter((record) => !record.entry.catchAll).flatMap((record) => record.methods))
-      methods.delete('OPTIONS')
-      // One string per distinct list, shared by the patterns that route it.
-      const text = [...methods].join(', ')
-      pattern.autoMethods = texts.get(text) ?? (texts.set(text, text), text)
+    const visit = (node: Node): void => {
+      if (node.params !== null) node.params = node.params.slice()
+      if (node.records !== null) {
+        const methods = new Set(node.records.filter((record) => !record.entry.catchAll).flatMap((record) => record.methods))
+        methods.delete('OPTIONS')
+        const text = [...methods].join(', ')
+        const shared = texts.get(text) ?? (texts.set(text, text), text)
+        node.records = node.records.map((record) => written(record, record.methods, shared))
+      }
+      for (const child of this.children(node)) visit(child)
     }
+    visit(this.root)
     this.methodLists.clear()
   }
 
-  /** Every pattern, depth first (`trim`: copies the param lists grown by push to lists of their length). */
-  patterns (trim = false): Pattern[] {
-    const found: Pattern[] = []
+  /** Every record, depth first. */
+  records (): RouteRecord[] {
+    const found: RouteRecord[] = []
     const visit = (node: Node): void => {
-      if (trim && node.params !== null) node.params = node.params.slice()
-      if (node.pattern !== null) found.push(node.pattern)
-      for (const wildcard of node.wildcards ?? NONE) found.push(wildcard.pattern)
-      for (const child of node.statics?.values() ?? []) visit(child)
-      for (const { node: child } of node.params ?? NONE) visit(child)
+      if (node.records !== null) found.push(...node.records)
+      for (const child of this.children(node)) visit(child)
     }
     visit(this.root)
     return found
   }
 
-  private patternOf (shape: readonly PatternSegment[]): Pattern {
+  private children (node: Node): Node[] {
+    return [...(node.wildcards ?? NONE).map((wildcard) => wildcard.node), ...(node.statics?.values() ?? NONE), ...(node.params ?? NONE)]
+  }
+
+  private nodeOf (shape: readonly PatternSegment[]): Node {
     let node = this.root
     for (const segment of shape) {
       if (segment.kind === 'wildcard') {
         node.wildcards ??= []
         let wildcard = node.wildcards.find((known) => known.prefix === segment.prefix)
-        if (wildcard === undefined) node.wildcards.push(wildcard = { prefix: segment.prefix, pattern: { records: [], autoMethods: '' } })
-        return wildcard.pattern
+        if (wildcard === undefined) node.wildcards.push(wildcard = { prefix: segment.prefix, node: new Node() })
+        return wildcard.node
       }
       if (segment.kind === 'static') {
         node.statics ??= new Map()
@@ -149,12 +153,12 @@ export class RouteTable {
         node = child
       } else {
         node.params ??= []
-        let param = node.params.find((known) => known.segment.key === segment.key)
-        if (param === undefined) node.params.push(param = { segment, node: new Node() })
-        node = param.node
+        let child = node.params.find((known) => (known.segment as ParamSegment).key === segment.key)
+        if (child === undefined) node.params.push(child = new Node(segment))
+        node = child
       }
     }
-    return (node.pattern ??= { records: [], autoMethods: '' })
+    return node
   }
 
   /**
@@ -169,21 +173,22 @@ export class RouteTable {
     const values = Object.entries(params)
     // No params: only a pattern of static segments can spell the path.
     if (values.length === 0) return this.identifyStatic(`/${segments.join('/')}`, method, host, derived)
-    const found: Pattern[] = []
+    const found: Node[] = []
     const walk = (node: Node, depth: number, used: number): void => {
       if (depth === segments.length) {
-        if (used === values.length && node.pattern !== null) found.push(node.pattern)
+        if (used === values.length && node.records !== null) found.push(node)
       } else {
         const child = node.statics?.get(segments[depth])
         if (child !== undefined) walk(child, depth + 1, used)
-        for (const { segment, node: next } of node.params ?? NONE) {
+        for (const next of node.params ?? NONE) {
+          const segment = next.segment as ParamSegment
           if (this.spells(segment, values, used, segments[depth])) walk(next, depth + 1, used + segment.names.length)
         }
       }
       if (used === values.length - 1 && values[used][0] === '*') {
         const rest = `/${segments.slice(depth).join('/')}`
-        for (const { prefix, pattern } of node.wildcards ?? NONE) {
-          if (rest.startsWith(prefix) && this.fold(values[used][1] as string) === rest.slice(prefix.length)) found.push(pattern)
+        for (const { prefix, node: next } of node.wildcards ?? NONE) {
+          if (rest.startsWith(prefix) && this.fold(values[used][1] as string) === rest.slice(prefix.length)) found.push(next)
         }
       }
     }
@@ -193,13 +198,13 @@ export class RouteTable {
 
   /** `identify` for a request the router found no params for, by its path (see `plainPath`). */
   identifyStatic (path: string, method: string, host: string | undefined, derived = false): RouteRecord[] {
-    const pattern = this.statics.get(path)
-    return pattern === undefined ? [] : this.servedOn([pattern], method, host, derived)
+    const node = this.statics.get(path)
+    return node === undefined ? [] : this.servedOn([node], method, host, derived)
   }
 
   /** Each static route path, with the methods routed there. */
   * staticPaths (): Iterable<[string, string[]]> {
-    for (const [path, pattern] of this.statics) yield [path, [...new Set(pattern.records.flatMap((record) => record.methods))]]
+    for (const [path, node] of this.statics) yield [path, [...new Set((node.records as RouteRecord[]).flatMap((record) => record.methods))]]
   }
 
   /** Whether some route of `method` has a constraint a preflight cannot carry (else `constrained` finds none). */
@@ -207,12 +212,12 @@ export class RouteTable {
     return this.derivedMethods.has(method)
   }
 
-  /** The routes on these patterns that serve `method` for `host`; a host-constrained one wins over one without (find-my-way). */
-  private servedOn (patterns: readonly Pattern[], method: string, host: string | undefined, derived: boolean): RouteRecord[] {
+  /** The routes on these nodes (each holding records) that serve `method` for `host`; a host-constrained one wins over one without (find-my-way). */
+  private servedOn (nodes: readonly Node[], method: string, host: string | undefined, derived: boolean): RouteRecord[] {
     const served: RouteRecord[] = []
     let hostConstrained = false
-    for (const pattern of patterns) {
-      for (const record of pattern.records) {
+    for (const node of nodes) {
+      for (const record of node.records as RouteRecord[]) {
         if (record.derived !== derived || !record.methods.includes(method) || !allowsHost(record.host, host)) continue
         served.push(record)
         hostConstrained ||= record.host !== undefined
@@ -224,26 +229,26 @@ export class RouteTable {
   /** Routes with a constraint a preflight cannot carry whose pattern may match the path, for `method` and `host` (§5.4). */
   constrained (segments: readonly string[], method: string, host: string | undefined): RouteRecord[] {
     const found: RouteRecord[] = []
-    const take = (pattern: Pattern | null): void => {
-      for (const record of pattern?.records ?? []) if (record.derived && record.methods.includes(method) && allowsHost(record.host, host)) found.push(record)
+    const take = (node: Node): void => {
+      for (const record of node.records ?? NONE) if (record.derived && record.methods.includes(method) && allowsHost(record.host, host)) found.push(record)
     }
     const walk = (node: Node, depth: number): void => {
       const rest = `/${segments.slice(depth).join('/')}`
-      for (const { prefix, pattern } of node.wildcards ?? NONE) if (rest.startsWith(prefix)) take(pattern)
+      for (const { prefix, node: next } of node.wildcards ?? NONE) if (rest.startsWith(prefix)) take(next)
       if (depth === segments.length) {
-        take(node.pattern)
+        take(node)
         return
       }
       const child = node.statics?.get(segments[depth])
       if (child !== undefined) walk(child, depth + 1)
-      for (const { segment, node: next } of node.params ?? NONE) if (segment.matcher.test(segments[depth])) walk(next, depth + 1)
+      for (const next of node.params ?? NONE) if ((next.segment as ParamSegment).matcher.test(segments[depth])) walk(next, depth + 1)
     }
     walk(this.root, 0)
     return found
   }
 
   /** True when the parameter segment, filled with the values from `used` on, is this path segment. */
-  private spells (segment: Extract<PatternSegment, { kind: 'params' }>, values: ReadonlyArray<[string, string | undefined]>, used: number, text: string): boolean {
+  private spells (segment: ParamSegment, values: ReadonlyArray<[string, string | undefined]>, used: number, text: string): boolean {
     const { statics, names } = segment
     let spelled = statics[0]
     for (let i = 0; i < names.length; i++) {
@@ -257,6 +262,11 @@ export class RouteTable {
   private fold (value: string): string {
     return this.caseSensitive ? value : value.toLowerCase()
   }
+}
+
+/** A record written out, not spread: V8 gives a spread copy with an added key a hidden class of its own (memory at 10,000 routes). */
+function written (route: Omit<RouteRecord, 'autoMethods'>, methods: readonly string[], autoMethods: string): RouteRecord {
+  return { entry: route.entry, cors: route.cors, methods, host: route.host, derived: route.derived, url: route.url, autoMethods }
 }
 
 /** A host constraint allows the request's Host when equal to it, or a RegExp it matches (find-my-way's host strategy). */

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify'
+import type { FastifyInstance, HTTPMethods } from 'fastify'
 import { plainPath, requestSegments } from './pattern.js'
 import type { ServerRoutes } from './registry.js'
 import type { RouteRecord } from './route-table.js'
@@ -18,11 +18,8 @@ const NONE: Served = { kind: 'none' }
 const OUTSIDE: Served = { kind: 'outside' }
 const UNREADABLE: Served = { kind: 'unreadable' }
 
-/** The request's host as the router reads it: Host, else HTTP/2's :authority (find-my-way's host strategy). */
-export function hostOf (request: FastifyRequest): string | undefined {
-  const headers = request.headers
-  return headers.host || (headers[':authority'] as string | undefined)
-}
+/** `staticAnswers`: by path, then by method. */
+export type StaticAnswers = ReadonlyMap<string, ReadonlyMap<string, Served>>
 
 /**
  * Asks Fastify's own router (the public `findRoute`, with the preflight's URL and host) which
@@ -37,7 +34,7 @@ export function servedRoutes (instance: FastifyInstance, routes: ServerRoutes, m
   const { settings, table } = routes
   // A path without percent-escapes is looked up whole when the router found no params; segments only when needed.
   const plain = plainPath(url, settings)
-  const known = plain === null ? undefined : routes.answers?.get(`${method} ${plain}`)
+  const known = plain === null ? undefined : routes.answers?.get(plain)?.get(method)
   if (known !== undefined) return known
   let segments = plain === null ? requestSegments(url, settings) : null
   if (plain === null && segments === null) return UNREADABLE
@@ -61,16 +58,16 @@ export function servedRoutes (instance: FastifyInstance, routes: ServerRoutes, m
 
 /**
  * What `servedRoutes` answers for every static route path and each method routed there, computed
- * once when the app becomes ready, keyed `METHOD /path` (the only cache on the preflight path:
+ * once when the app becomes ready, by path and method (the only cache on the preflight path:
  * its keys come from the routes, never from requests; benchmarks/README.md says what it saves).
  * The router's answer there depends on the path and method alone unless some route uses a host
  * constraint: then null, and every preflight asks the router.
  */
-export function staticAnswers (instance: FastifyInstance, routes: ServerRoutes): ReadonlyMap<string, Served> | null {
+export function staticAnswers (instance: FastifyInstance, routes: ServerRoutes): StaticAnswers | null {
   if (instance.hasConstraintStrategy('host')) return null
-  const answers = new Map<string, Served>()
+  const answers = new Map<string, Map<string, Served>>()
   for (const [path, methods] of routes.table.staticPaths()) {
-    for (const method of methods) answers.set(`${method} ${path}`, servedRoutes(instance, routes, method, path, undefined))
+    answers.set(path, new Map(methods.map((method) => [method, servedRoutes(instance, routes, method, path, undefined)])))
   }
   return answers
 }
