@@ -19,10 +19,9 @@ const WARNED_KEPT = 100
 const FIXED_SETTINGS = ['hook', 'preflight', 'hideOptionsRoute', 'logLevel'] as const
 
 /**
- * One `register(corsPlugin, options)`: its settings (which hooks it added, whether it answers
- * preflights), its options, and the one compiled state requests read (`state`: the plugin policy
- * and the policy of every route it owns), built when the app becomes ready from the routes'
- * final options and replaced whole by `reconfigure` (docs/behaviour.md §8).
+ * One `register(corsPlugin, options)`: its settings, its options, and the one compiled state
+ * requests read (the plugin policy and every owned route's), built at ready from the routes'
+ * final options and replaced whole by `reconfigure` (§8).
  */
 export class Registration implements Owner {
   state: CompiledState
@@ -65,11 +64,7 @@ export class Registration implements Owner {
     this.routes.record(route, catchAll ? this.entries.catchAll : this.entries.route)
   }
 
-  /**
-   * When the app becomes ready: every route is declared and every `onRoute` hook has run, so the
-   * route table is built and this registration's route policies compiled from the routes' final
-   * options; an invalid `config.cors` fails startup, naming the route (docs/behaviour.md §2.3).
-   */
+  /** At ready, every `onRoute` hook has run: route policies are compiled from final options; an invalid `config.cors` fails startup (§2.3). */
   onReady (): void {
     this.refuseRoutesDeclaredBefore()
     // The first registration to get ready computes the server's static answers, for every registration on it.
@@ -81,12 +76,7 @@ export class Registration implements Owner {
     this.warn(warnings)
   }
 
-  /**
-   * Replaces this registration's options (docs/behaviour.md §8): validated like registration
-   * options (one coded error listing every problem), then the plugin policy and every route's
-   * policy are compiled; only when all of that succeeded is the new state swapped in, in one
-   * assignment. On any problem it throws and the running state stays as it was.
-   */
+  /** Replaces the options (§8): validated and compiled with every route's policy, swapped in by one assignment; on any problem it throws and nothing changes. */
   reconfigure (options: unknown): void {
     const raw = copyOptions(options)
     const issues: ConfigIssue[] = []
@@ -122,11 +112,7 @@ export class Registration implements Owner {
     return deepFreeze(withDefaults as CorsOptions)
   }
 
-  /**
-   * Adds `OPTIONS *` in the registration's scope so every preflight has a route to land on; a
-   * user's own OPTIONS route for a path is more specific and wins for that path (§3.7). A
-   * second registration at the same prefix shares the first one's (§4.2).
-   */
+  /** Adds `OPTIONS *` so every preflight lands on a route (an OPTIONS route of the user's wins for its path, §3.7); shared at one prefix (§4.2). */
   addOptionsRoute (handler: (...args: never[]) => unknown): void {
     const url = `${this.instance.prefix}*`
     if (this.routes.optionsRoutes.has(catchAllPath(url))) return
@@ -162,12 +148,7 @@ export class Registration implements Owner {
     return { state: { plugin, unrouted, routes }, warnings }
   }
 
-  /**
-   * Gives each configuration warning this registration has not given yet (docs/behaviour.md
-   * §2.5): through `process.emitWarning` with a code, seen with the logger off, and the logger.
-   * Only the latest WARNED_KEPT messages are remembered, so reconfigurations with ever-changing
-   * values cannot grow memory.
-   */
+  /** Gives each warning not given yet (§2.5), with `process.emitWarning` and the logger; the latest WARNED_KEPT are remembered (bounded memory). */
   private warn (warnings: readonly ConfigWarning[]): void {
     for (const { code, message } of warnings) {
       if (this.warned.has(message)) continue
@@ -178,12 +159,7 @@ export class Registration implements Owner {
     }
   }
 
-  /**
-   * Routes declared before the plugin loaded (`app.register(corsPlugin)` without `await`, then
-   * routes; or plugins with routes registered before it) run its hooks but were never seen by its
-   * `onRoute`, so their preflights could not be judged: startup fails, naming them and the fix
-   * (docs/behaviour.md §3.10).
-   */
+  /** Routes declared before the plugin loaded (no `await` on register) run its hooks unseen by `onRoute`: startup fails, naming them (§3.10). */
   private refuseRoutesDeclaredBefore (): void {
     const unseen = this.routes.unseen(this.instance)
     if (unseen.length === 0) return

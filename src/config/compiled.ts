@@ -2,30 +2,15 @@ import type { FastifyRequest } from 'fastify'
 import type { ResultCache } from './frozen.js'
 import type { OriginFunction } from './types.js'
 
-/**
- * The compiled configuration: the types every layer shares (configuration, routing, request).
- * Everything here is built once from options and never changed; a reconfiguration builds new
- * values and swaps them in (docs/behaviour.md §8).
- */
+// The compiled configuration every layer shares: built once from options, never changed; a reconfiguration swaps in new values (§8).
 
-/** One problem found in the options: where it is, and what to write instead. */
-export interface ConfigIssue {
-  /** Option path, e.g. `origin[2]` or `maxAge`. */
-  readonly path: string
-  readonly message: string
-}
+/** One problem found in the options: its path (`origin[2]`, `maxAge`), and what to write instead. */
+export interface ConfigIssue { readonly path: string, readonly message: string }
 
-/** A warning about the configuration, with the code it is emitted under (docs/behaviour.md §2.5). */
-export interface ConfigWarning {
-  readonly code: string
-  readonly message: string
-}
+/** A warning about the configuration, with the code it is emitted under (§2.5). */
+export interface ConfigWarning { readonly code: string, readonly message: string }
 
-/**
- * How a policy decides on the request's Origin, picked once from the option's shape (hono's
- * `findAllowOrigin`). `fixed` keeps @fastify/cors semantics: the configured origin is sent
- * as-is (docs/behaviour.md §2.1).
- */
+/** How a policy decides on the Origin, picked once by the option's shape (hono's `findAllowOrigin`); `fixed` is sent as-is (§2.1). */
 export type StaticRule =
   | { readonly kind: 'none' }
   | { readonly kind: 'any' }
@@ -53,10 +38,7 @@ export interface PerRequestOptions {
 /** Who set the origin a policy checks, for the fix an explanation suggests (docs/behaviour.md §3.12). */
 export type OriginSetBy = 'plugin' | 'route' | 'delegator'
 
-/**
- * What the per-request code needs, computed once: header values are joined strings, the origin
- * check a rule picked by the option's shape.
- */
+/** What the per-request code needs, computed once: header values joined, the origin check a rule. */
 export interface Policy {
   /** False for `origin: false` and routes with `cors: false`: no CORS headers at all. */
   readonly enabled: boolean
@@ -93,11 +75,7 @@ export interface RoutePolicy {
   readonly cors: unknown
 }
 
-/**
- * Everything one registration compiled: its plugin policy and the policy of each `config.cors`
- * value its routes hold, from the options in force and the routes' final options. One object,
- * replaced by one assignment on reconfiguration (docs/behaviour.md §8.3).
- */
+/** What one registration compiled: its plugin policy and one per `config.cors` value its routes hold; replaced by one assignment (§8.3). */
 export interface CompiledState {
   readonly plugin: Policy
   /** The plugin policy as the policy of a route without `config.cors`, or of a request on no route of the plugin's (a 404). */
@@ -106,11 +84,13 @@ export interface CompiledState {
   readonly routes: ReadonlyMap<unknown, RoutePolicy>
 }
 
-/**
- * The policy of a route of the registration whose state this is, by the route's final
- * `config.cors`: the plugin policy when it has none, or when the value was put there after the
- * app became ready, which the plugin never compiled (docs/behaviour.md §2.3).
- */
+/** A route's policy by its final `config.cors`: the plugin policy for none, or for a value put there after ready, never compiled (§2.3). */
 export function routePolicy (state: CompiledState, cors: unknown): RoutePolicy {
   return cors === undefined ? state.unrouted : state.routes.get(cors) ?? state.unrouted
+}
+
+/** Vary for an accepted preflight: Origin when the answer depends on it, Access-Control-Request-Headers when they are reflected (§3.4). */
+export function preflightVaryOf (varyOrigin: boolean, reflectHeaders: boolean): string | null {
+  if (reflectHeaders) return varyOrigin ? 'Origin, Access-Control-Request-Headers' : 'Access-Control-Request-Headers'
+  return varyOrigin ? 'Origin' : null
 }

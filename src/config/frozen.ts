@@ -7,13 +7,9 @@ interface Cached<T> {
 }
 
 /**
- * What user functions (delegators, origin functions) return, compiled once per object
- * (docs/behaviour.md §6.3). Plain data (plain objects and arrays, all the way down, holding
- * strings, numbers, booleans, RegExps and functions) is frozen the first time it is seen, so
- * what was compiled from it is what it holds for as long as it lives: returning the same object
- * costs a lookup whatever its size, and a list kept and wrapped in a fresh object on every call
- * is compiled once too. Anything else (class instances, getters, proxies) is read anew on every
- * call. One cache per registration: nothing is shared between servers.
+ * What user functions return, compiled once per object (§6.3): plain data (plain objects and
+ * arrays all the way down) is frozen when first seen, so what was compiled from it holds while it
+ * lives; anything else (class instances, getters, proxies) is read anew. One per registration.
  */
 export class ResultCache {
   private readonly frozen = new WeakSet<object>()
@@ -35,10 +31,7 @@ export class ResultCache {
     return true
   }
 
-  /**
-   * The compilation of an origin value under `key` (what the checks depend on), reused when the
-   * value is a list frozen here, or a RegExp (checked for `RegExp.prototype.compile`).
-   */
+  /** The compilation of an origin value under `key`, reused for a list frozen here or a RegExp (checked for `RegExp.prototype.compile`). */
   origin<T> (value: unknown, key: string, compile: () => T): T {
     if (!(value instanceof RegExp) && !(Array.isArray(value) && this.freeze(value))) return compile()
     let byKey = this.origins.get(value as object)
@@ -58,10 +51,7 @@ export class ResultCache {
     return holds
   }
 
-  /**
-   * Whether frozen plain data holds a RegExp, remembered per list: `RegExp.prototype.compile` can
-   * change one in place, so what holds one is checked on every call, never reused by identity.
-   */
+  /** Whether plain data holds a RegExp (remembered per list): `RegExp.prototype.compile` can change one, so it is never reused by identity. */
   holdsRegExp (value: unknown): boolean {
     if (value instanceof RegExp) return true
     if (!Array.isArray(value)) return typeof value === 'object' && value !== null && Object.values(value).some((item) => this.holdsRegExp(item))

@@ -27,11 +27,8 @@ export const DEFAULTS = {
   hook: 'onRequest'
 } as const
 
-/** A list option: its items, and its header value serialized once, as @fastify/cors does (docs/behaviour.md §2.2). */
-export interface HeaderList {
-  readonly items: readonly string[]
-  readonly header: string
-}
+/** A list option: its items, and its header value serialized once, as @fastify/cors does (§2.2). */
+export interface HeaderList { readonly items: readonly string[], readonly header: string }
 
 /** Options after validation: defaults applied, lists split and serialized, origin compiled. */
 export interface ResolvedOptions {
@@ -76,11 +73,7 @@ export interface OptionsSource {
   readonly results: ResultCache
 }
 
-/**
- * Schema problems, one per option, plus unknown keys with a "did you mean" (docs/behaviour.md
- * §2.3). Each option is checked on its own by the validator generated from the TypeBox schema;
- * an origin list compiled before (frozen in `results`) is not walked again.
- */
+/** Schema problems, one per option (the validators generated from the TypeBox schema), unknown keys with a "did you mean" (§2.3). */
 export function schemaIssues (raw: unknown, known: readonly string[], results?: ResultCache): ConfigIssue[] {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return [{ path: '(options)', message: `expected an options object, got ${describe(raw)}` }]
@@ -99,10 +92,9 @@ export function schemaIssues (raw: unknown, known: readonly string[], results?: 
 }
 
 /**
- * Validates `raw` (the options of `known` names) over `source.base` and resolves them: the schema
- * check, then one small check per option, then the checks that depend on credentials. Options
- * `raw` does not set are taken from the base as resolved there, so options set over the plugin's
- * (a route's, a delegator's result) cost only what they set. Every problem is collected.
+ * Validates `raw` over `source.base` and resolves it, collecting every problem: the schema, one
+ * check per option, then what depends on credentials. What `raw` does not set is taken from the
+ * base as resolved there, so options over the plugin's cost only what they set.
  */
 export function resolveOptions (raw: unknown, known: readonly string[], source: OptionsSource): { resolution: Resolution, issues: ConfigIssue[] } {
   const { base, results } = source
@@ -222,19 +214,13 @@ export function isPlainObject (value: unknown): value is Record<string, unknown>
   return proto === Object.prototype || proto === null
 }
 
-/**
- * A copy of arrays and plain objects, all the way down; RegExps, functions and handles are the
- * user's own objects, shared, never copied.
- */
+/** A deep copy of arrays and plain objects; RegExps, functions and handles are the user's own, shared. */
 export function copyValue (value: unknown): unknown {
   if (Array.isArray(value)) return value.map(copyValue)
   return isPlainObject(value) ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, copyValue(inner)])) : value
 }
 
-/**
- * A copy of an options object, so changing it (or a list in it) afterwards changes nothing
- * (docs/behaviour.md §2.3); anything else is returned as is, for validation to refuse.
- */
+/** A copy of an options object: changing it afterwards changes nothing (§2.3); anything else as is, for validation to refuse. */
 export function copyOptions (options: unknown): CorsOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) return options as CorsOptions
   return Object.fromEntries(Object.entries(options).map(([key, value]) => [key, copyValue(value)])) as CorsOptions

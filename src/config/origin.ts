@@ -25,10 +25,8 @@ const isDigit = (c: number): boolean => c >= CHAR_0 && c <= CHAR_9
 const isHostChar = (c: number): boolean =>
   isLowerAlpha(c) || isDigit(c) || c === CHAR_DOT || c === CHAR_DASH || c === CHAR_UNDERSCORE || c === CHAR_TILDE
 
-// The pieces of a serialized origin as browsers send it: `scheme://host[:port]` with a
-// lower-case scheme (`[a-z][a-z0-9+.-]*`), a host of `[a-z0-9._~-]` or an IPv6 literal in
-// brackets (`[0-9a-f:.]`), a port of 1 to 5 digits, at most MAX_ORIGIN_LENGTH characters.
-// Each piece is one pass over its characters and allocates nothing.
+// A serialized origin as browsers send it: `[a-z][a-z0-9+.-]*://` then a host of `[a-z0-9._~-]`
+// or `[` IPv6 `]`, then `:` and 1 to 5 digits; each piece is one pass that allocates nothing.
 
 /** Where the host starts (after `://`), or -1 when the scheme is not well-formed. */
 function hostStartOf (origin: string): number {
@@ -42,11 +40,7 @@ function hostStartOf (origin: string): number {
   return origin.charCodeAt(i + 1) === CHAR_SLASH && origin.charCodeAt(i + 2) === CHAR_SLASH ? i + 3 : -1
 }
 
-/**
- * Where the host ends: at the colon of a trailing port, else at the end (read from the right);
- * -1 when the port is not one a browser sends (docs/behaviour.md §2.1): 1 to 65535, no leading
- * zero, never the scheme's default port (browsers elide it).
- */
+/** Where the host ends: at a trailing port's colon, else the end; -1 for a port browsers never send (0, leading zero, default port; §2.1). */
 function hostEndOf (origin: string, start: number): number {
   let i = origin.length - 1
   while (i >= start && isDigit(origin.charCodeAt(i))) i--
@@ -84,11 +78,7 @@ function isNameHost (origin: string, start: number, end: number): boolean {
   return true
 }
 
-/**
- * True when a wildcard's host can appear in an Origin header: registered-name characters in
- * non-empty labels (a trailing dot allowed). The pattern matcher relies on it: once a host
- * suffix equals a pattern's base, the rest of the host needs no check.
- */
+/** True when a wildcard's host can be in an Origin: name characters in non-empty labels (the matcher relies on it). */
 function isPatternHost (host: string): boolean {
   return isNameHost(host, 0, host.length) && host.charCodeAt(0) !== CHAR_DOT && !host.includes('..')
 }
@@ -106,13 +96,8 @@ export function isReflectable (origin: string): boolean {
 export const NOT_ALLOWED: StaticRule = { kind: 'none' }
 export const REFLECT_ORIGIN: StaticRule = { kind: 'reflect' }
 
-/** A wildcard pattern compiled for lookup by host suffix. */
-interface Pattern {
-  /** `'https://'`: the scheme the origin must start with. */
-  readonly prefix: string
-  /** `''` for the scheme's default port, `':8080'` for a fixed one, `null` for any port. */
-  readonly portSuffix: string | null
-}
+/** A wildcard pattern, looked up by host suffix: the origin starts with `prefix` (`'https://'`); `portSuffix` '' (default port), ':8080', or null (any). */
+interface Pattern { readonly prefix: string, readonly portSuffix: string | null }
 
 type Parsed =
   | { readonly kind: 'exact', readonly origin: string }
@@ -122,10 +107,7 @@ type Parsed =
 
 const ORIGIN_HINT = "an origin is scheme://host[:port] only, e.g. 'https://app.example.com'"
 
-/**
- * Normalizes a configured origin or wildcard pattern (docs/behaviour.md §2.1): scheme and host
- * lower-cased, default port and one trailing slash dropped, IDN to punycode.
- */
+/** Normalizes a configured origin or wildcard pattern (§2.1): scheme and host lower-cased, default port and a trailing slash dropped, IDN to punycode. */
 export function parseConfiguredOrigin (raw: string): Parsed {
   if (raw === 'null') return { kind: 'exact', origin: 'null' }
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(raw)
@@ -184,11 +166,7 @@ export function parseConfiguredOrigin (raw: string): Parsed {
 /** Warning codes (docs/behaviour.md §2.5). */
 export const UNANCHORED_REGEXP = 'FST_CORS_UNANCHORED_REGEXP'
 
-/**
- * One origin the configuration names, for the checks that depend on other options
- * (credentials, the opt-outs; docs/behaviour.md §2.4): an origin or wildcard pattern with its
- * scheme and host (the base host for `*.` patterns), or a RegExp.
- */
+/** An origin the configuration names, for the checks that depend on other options (§2.4): scheme and host (a pattern's base), or a RegExp. */
 export type ListedOrigin =
   | { readonly kind: 'origin', readonly path: string, readonly raw: string, readonly scheme: string, readonly host: string, readonly subdomains: boolean }
   | { readonly kind: 'regexp', readonly path: string, readonly regexp: RegExp }
@@ -207,13 +185,9 @@ function listedOrigin (path: string, raw: string, parsed: Exclude<Parsed, { kind
   return { kind: 'origin', path, raw, scheme: url.protocol.slice(0, -1), host: url.hostname, subdomains: false }
 }
 
-/**
- * An origin the RegExp matches although it only contains the configured text, to show in the
- * warning about a RegExp without `^...$`; null when none of the candidates matches.
- */
+/** An origin an unanchored RegExp matches although it only contains the configured text, for the warning; or null. */
 export function unanchoredExample (regexp: RegExp): string | null {
-  // A string of the kind the RegExp matches: classes by a character they hold, optional
-  // characters kept, escapes undone. Only a candidate the RegExp really matches is cited.
+  // Text of the kind it matches (classes by a member, optionals kept, escapes undone); only a real match is cited.
   const repeat = (char: string, count: string | undefined): string => char.repeat(count === undefined ? 1 : Math.max(1, Number(count)))
   const text = regexp.source.replace(/^\^/, '').replace(/\$$/, '')
     .replace(/\[(\^?)((?:\\.|[^\]])*)\](?:[+*?]|\{(\d+)(?:,\d*)?\})?/g, (_match, negated: string, members: string, count?: string) => repeat(negated === '' ? members.replace(/^\\/, '').charAt(0) : 'x', count))
@@ -316,10 +290,9 @@ function stripStatefulFlags (re: RegExp): RegExp {
 }
 
 /**
- * One closure for the whole list, picked by what the list holds: a Set lookup for exact
- * origins, then the wildcard index (looked up by host suffix, so its cost does not grow with
- * the number of patterns), then the RegExps in order. Only well-formed origins reach patterns
- * and RegExps: junk such as two origins joined by a comma never matches.
+ * One closure for the list, picked by what it holds: a Set lookup, then the wildcard index (by host
+ * suffix: its cost does not grow with the patterns), then the RegExps; only well-formed origins
+ * reach patterns and RegExps.
  */
 function buildMatcher (
   exact: ReadonlySet<string>,
@@ -342,11 +315,9 @@ function buildMatcher (
 }
 
 /**
- * Matches `origin` against port wildcards and subdomain patterns in one pass over its host,
- * checking that it is well-formed on the way. Each host suffix that starts after a dot
- * ('a.b.example.com' → 'b.example.com', 'example.com', 'com') is looked up (one slice
- * each); when one is a pattern's base, the rest of the host is that base, which
- * registration checked (isPatternHost), so the answer is known.
+ * Matches port wildcards and subdomain patterns in one pass over the host, checking it on the way:
+ * each suffix after a dot is looked up; once one is a pattern's base, the rest of the host is that
+ * base, which registration checked (isPatternHost).
  */
 function matchesPattern (
   origin: string,
@@ -387,11 +358,7 @@ function matchesSuffix (origin: string, start: number, from: number, end: number
   return false
 }
 
-/**
- * The Access-Control-Allow-Origin value for this request under `rule`, or null when the origin
- * is not allowed. A single fixed origin is sent as-is to actual requests (as @fastify/cors
- * does); a preflight must match it (docs/behaviour.md §2.1).
- */
+/** Access-Control-Allow-Origin under `rule`, or null; a fixed origin is sent as-is to actual requests (as @fastify/cors does), a preflight must match it (§2.1). */
 export function allowOriginFor (rule: StaticRule, origin: string | undefined, preflight: boolean): string | null {
   switch (rule.kind) {
     case 'none':

@@ -1,4 +1,4 @@
-import type { ConfigWarning, OriginSetBy, PerRequestOptions, Policy } from './compiled.js'
+import { preflightVaryOf, type ConfigWarning, type OriginSetBy, type PerRequestOptions, type Policy } from './compiled.js'
 import { CorsConfigError, CorsDelegatorResultError, CorsRouteConfigError, errorWithIssues } from './errors.js'
 import type { ResultCache } from './frozen.js'
 import { PLUGIN_KEYS, ROUTE_KEYS } from './option-names.js'
@@ -14,7 +14,6 @@ import { SAFELISTED_METHODS } from './tokens.js'
 export function buildPolicy (options: ResolvedOptions, originSetBy: OriginSetBy, perRequest: PerRequestOptions | null, decidedBy: OriginSetBy = 'plugin'): Policy {
   const { origin, methods, allowedHeaders } = options
   const varyOrigin = decidedBy === 'delegator' || origin.kind === 'reflect' || origin.kind === 'match' || origin.kind === 'dynamic'
-  const reflectHeaders = allowedHeaders === null
   return Object.freeze({
     enabled: origin.kind !== 'none',
     originSetBy,
@@ -27,7 +26,7 @@ export function buildPolicy (options: ResolvedOptions, originSetBy: OriginSetBy,
     acceptedMethods: methods === 'auto' || methods.items.includes('*') ? null : new Set([...methods.items, ...SAFELISTED_METHODS]),
     allowHeaders: allowedHeaders?.header ?? null,
     allowHeaderNames: allowedHeaders === null ? null : new Set(allowedHeaders.items.map((name) => name.toLowerCase())),
-    preflightVary: reflectHeaders ? (varyOrigin ? 'Origin, Access-Control-Request-Headers' : 'Access-Control-Request-Headers') : (varyOrigin ? 'Origin' : null),
+    preflightVary: preflightVaryOf(varyOrigin, allowedHeaders === null),
     maxAge: options.maxAge === null ? null : String(options.maxAge),
     cacheControl: options.cacheControl,
     preflightContinue: options.preflightContinue,

@@ -14,11 +14,7 @@ export function decided (request: FastifyRequest): boolean {
   return (request as unknown as Record<symbol, boolean>)[kDecided]
 }
 
-/**
- * An actual request: CORS headers from the policy of the route it landed on (docs/behaviour.md
- * §3.2), decided by the registration that owns that route; a request on no route of the
- * plugin's (a 404) by the first registration whose hook takes it (§4.1).
- */
+/** An actual request: headers from the policy of the route it landed on (§3.2), decided by its owner; a 404 by the first registration whose hook takes it (§4.1). */
 export function actualRequest (registration: Registration, request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done): void {
   const routes = registration.routes
   const landed = request.routeOptions
@@ -54,10 +50,7 @@ function settle (registration: Registration, request: FastifyRequest, reply: Fas
   }
 }
 
-/**
- * The headers of an actual request (or an OPTIONS that is not a preflight) under `policy`, its
- * origin rule resolved: CORS headers only, the request is always served (§3.2-§3.4).
- */
+/** The CORS headers of an actual request (or an OPTIONS that is not a preflight) under `policy`; the request is always served (§3.2-§3.4). */
 export function applyActual (policy: Policy, rule: StaticRule, request: FastifyRequest, reply: FastifyReply): boolean {
   const allowOrigin = allowOriginFor(rule, request.headers.origin, false)
   if (policy.varyOrigin) addVary(reply, 'Origin')

@@ -11,11 +11,7 @@ import { callUserFunction, type UserFunctionKind } from './user-function.js'
 
 const DELEGATOR: UserFunctionKind = { name: 'delegator', Error: CorsDelegatorResultError }
 
-/**
- * Per-request options (docs/behaviour.md §6.2). A result of plain data is frozen and compiled
- * once per object and route, so a delegator returning one of a few objects pays the validation
- * once, however long their lists; anything else is read anew on every call (§6.3).
- */
+/** Per-request options (§6.2): a result of plain data is frozen and compiled once per object and route; anything else is read anew (§6.3). */
 export class Delegation implements PerRequestOptions {
   private readonly results = new ResultCache()
   private readonly policies = new WeakMap<object, Map<unknown, Policy>>()
@@ -62,12 +58,7 @@ export class Delegation implements PerRequestOptions {
     return policy
   }
 
-  /**
-   * The policy of the last plain result when this one is it, or a plain object holding the same
-   * values (a fresh object around the same lists, as `async () => ({ origin: list })` returns):
-   * the last one is frozen, so equal values compile alike, and this costs a comparison of a few
-   * keys instead of a validation (docs/behaviour.md §6.3).
-   */
+  /** The last plain result's policy when this is it, or a plain object with the same values (`async () => ({ origin: list })`): the last is frozen (§6.3). */
   private sameAsLast (result: object, routeCors: unknown): Policy | undefined {
     const last = this.last
     if (last === null || last.routeCors !== routeCors) return undefined

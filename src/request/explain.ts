@@ -10,19 +10,13 @@ export const REFUSED_HEADER = 'CORS preflight refused: request header not allowe
 export const REFUSED_OUTSIDE = "CORS preflight refused: the route is outside fastify-corsica's scope (it gets no CORS headers)"
 export const REFUSED_UNREADABLE = 'CORS preflight refused: the request target is not a path'
 
-/**
- * Whether refusals are explained for this request (debug or trace logging). Callers check
- * it before building their message, so a refusal costs no string work when debug is off.
- */
+/** Whether refusals are explained (debug or trace): checked before building a message, so no string work otherwise. */
 export function explaining (request: FastifyRequest): boolean {
   const level = request.log.level
   return level === 'debug' || level === 'trace'
 }
 
-/**
- * Logs one debug line explaining a refusal: who asked, for what, which rule said no and
- * how to allow it if that was intended. Call only when `explaining(request)`.
- */
+/** Logs one debug line explaining a refusal: who asked, for what, which rule said no, and the fix. Call only when `explaining(request)`. */
 export function explain (request: FastifyRequest, rule: string, what: string, fix: string): void {
   request.log.debug(
     { cors: { refused: rule, origin: request.headers.origin ?? null, method: request.method, path: request.url } },

@@ -14,14 +14,12 @@ export type Done = (error?: Error | null, payload?: unknown) => void
 type RequestHook = (request: FastifyRequest, reply: FastifyReply, done: Done) => void
 type PayloadHook = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done) => void
 
-/** A registration, as the request side sees it (src/registration.ts). */
+/** A registration, as the request side sees it (src/registration.ts): `decisions`, the diagnostics channel (§3.14). */
 export interface Registration extends Owner {
   readonly routes: ServerRoutes
   readonly hook: CorsHook
   readonly answersPreflights: boolean
-  /** The name its hook functions carry (they show in `printRoutes`). */
   readonly hookName: string
-  /** The `fastify-corsica` diagnostics channel its decisions are published on (§3.14). */
   readonly decisions: Channel
 }
 
@@ -36,19 +34,12 @@ function onOwnOptionsRoute (registration: Registration, request: FastifyRequest)
 /** The name the first registration's hooks carry in their source, which costs nothing per route. */
 export const HOOK_NAME = 'fastifyCorsica'
 
-/**
- * Gives a hook the registration's name. The first registration on a server keeps the name its
- * source declares: a name set at runtime is copied into each of the per-route bound functions
- * Fastify makes (~300 bytes a route, benchmarks/README.md), so only later registrations pay it.
- */
+/** The registration's name for a hook; the first keeps its source's: a name set at runtime costs ~300 bytes a route (benchmarks/README.md). */
 function named<T extends object> (fn: T, name: string): T {
   return name === HOOK_NAME ? fn : Object.defineProperty(fn, 'name', { value: name })
 }
 
-/**
- * The hooks a registration adds: preflights, and OPTIONS requests its own `OPTIONS *` route
- * answers, always in `onRequest`; actual requests in the configured `hook` (docs/behaviour.md §4.3).
- */
+/** A registration's hooks: preflights and its `OPTIONS *` route's requests in `onRequest`, actual requests in its `hook` (§4.3). */
 export function buildHooks (registration: Registration): Array<[CorsHook, RequestHook | PayloadHook]> {
   const answers = registration.answersPreflights
   const name = registration.hookName
@@ -87,10 +78,7 @@ export function buildHooks (registration: Registration): Array<[CorsHook, Reques
   return hooks
 }
 
-/**
- * The handler of the `OPTIONS *` route. It sees preflights passed on by `preflightContinue`
- * (headers and status already set) and OPTIONS requests that are not preflights (docs/behaviour.md §3.7).
- */
+/** The `OPTIONS *` handler: preflights passed on by `preflightContinue` (headers set), OPTIONS that are not preflights (§3.7). */
 export function buildOptionsHandler (registration: Registration): (request: FastifyRequest, reply: FastifyReply) => void {
   return function corsicaOptionsRoute (request: FastifyRequest, reply: FastifyReply): void {
     if (isPreflight(request)) {

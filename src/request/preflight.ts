@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
-import { routePolicy, type Policy, type RoutePolicy, type StaticRule } from '../config/compiled.js'
+import { preflightVaryOf, routePolicy, type Policy, type RoutePolicy, type StaticRule } from '../config/compiled.js'
 import { allowOriginFor } from '../config/origin.js'
 import { reflectableHeaderList, SAFELISTED_METHODS } from '../config/tokens.js'
 import type { Owner, RouteEntry, RouteRecord } from '../routing/route-table.js'
@@ -16,10 +16,7 @@ export function isPreflight (request: FastifyRequest): boolean {
 }
 
 /** A route a preflight may be for (null: no route serves the path; its registration decides), with its policy read when the preflight started (§8.3). */
-interface Candidate {
-  readonly record: RouteRecord | null
-  readonly route: RoutePolicy
-}
+interface Candidate { readonly record: RouteRecord | null, readonly route: RoutePolicy }
 
 /** The policy of a route a preflight may be for: its owner's for its `config.cors`, or the plugin policy of `registration` when no route serves the path. */
 function routeOf (registration: Registration, record: RouteRecord | null): RoutePolicy {
@@ -27,11 +24,9 @@ function routeOf (registration: Registration, record: RouteRecord | null): Route
 }
 
 /**
- * A preflight, always judged in `onRequest`, before any handler (docs/behaviour.md §3.6). It is
- * answered by the registration owning the route it landed on (the plugin's `OPTIONS *`, or an
- * OPTIONS route of the app's; on none, the first registration whose hook takes it), and judged
- * by the route Fastify would serve the requested method with, under that route's owner (§3.8,
- * §5), or by this registration's policy when no route serves it.
+ * A preflight, judged in `onRequest` (§3.6) by the registration owning the route it landed on (on
+ * none, the first whose hook takes it), by the route Fastify would serve the requested method
+ * with, under that route's owner (§3.8, §5), or by this registration's policy when none would.
  */
 export function preflight (registration: Registration, request: FastifyRequest, reply: FastifyReply, done: Done): void {
   const routes = registration.routes
@@ -106,33 +101,17 @@ function methodsRoutedOn (owner: Owner, request: FastifyRequest): string {
 export type Verdict = Refusal | Acceptance
 
 /** Which route and policy gave a verdict (for the decisions published, §3.14). */
-interface Judged {
-  readonly url: string | null
-  readonly policy: Policy
-}
+interface Judged { readonly url: string | null, readonly policy: Policy }
 
-interface Refusal extends Judged {
-  readonly refused: string
-  /** Vary still sent with the refusal, when the answer depended on the request. */
-  readonly vary: string | null
-}
+/** A refusal's reason, and the Vary still sent with it when the answer depended on the request. */
+interface Refusal extends Judged { readonly refused: string, readonly vary: string | null }
 
 /** What an accepted preflight's answer reads: a policy, or the most restrictive of several. */
 type Answer = Pick<Policy, 'credentials' | 'allowHeaders' | 'preflightVary' | 'maxAge' | 'cacheControl' | 'preflightContinue' | 'successStatus'>
 
-interface Acceptance extends Judged {
-  readonly refused: null
-  readonly answer: Answer
-  readonly allowOrigin: string
-  /** Access-Control-Allow-Methods: the policy's list, or the methods routed on the path under 'auto'. */
-  readonly allowMethods: string
-}
+interface Acceptance extends Judged { readonly refused: null, readonly answer: Answer, readonly allowOrigin: string, readonly allowMethods: string }
 
-/**
- * Judges a preflight under `policy`, its origin rule resolved (docs/behaviour.md §3.5, §3.6):
- * the origin, then the requested method, then the requested headers, for `record` (null: no
- * route serves the path, `registration` decides). Refusals are explained at debug level.
- */
+/** Judges a preflight for `record` (null: none, `registration` decides) under `policy`: origin, method, then headers (§3.5, §3.6). */
 function judge (policy: Policy, rule: StaticRule, request: FastifyRequest, record: RouteRecord | null, registration: Registration): Verdict {
   const url = record === null ? null : record.url
   // Access-Control-Allow-Methods: the policy's list, or under 'auto' the methods routed on the path.
@@ -157,10 +136,7 @@ function judge (policy: Policy, rule: StaticRule, request: FastifyRequest, recor
   return { refused: null, answer: policy, allowOrigin, allowMethods, url, policy }
 }
 
-/**
- * Why the requested method was refused, and the fix: under `methods: 'auto'` the fix is a route,
- * not an option. `allowMethods`: the methods routed on the path under 'auto', else the list.
- */
+/** Why the requested method was refused, and the fix: under `methods: 'auto'` a route, not an option. */
 function explainMethod (request: FastifyRequest, policy: Policy, method: string, allowMethods: string): void {
   const asked = `the preflight for ${method} ${request.url} from ${request.headers.origin}`
   if (policy.allowMethods === null) {
@@ -173,8 +149,7 @@ function explainMethod (request: FastifyRequest, policy: Policy, method: string,
 /** GET, HEAD and POST always pass, as in browsers; `'*'` without credentials passes any method. */
 function acceptsMethod (policy: Policy, allowMethods: string, method: string): boolean {
   if (policy.acceptedMethods !== null) return policy.acceptedMethods.has(method)
-  // A list with '*' passes any method ('*' with credentials is refused at registration), or
-  // 'auto': the routed methods.
+  // A list with '*' passes any method ('*' with credentials is refused at registration); 'auto' the routed ones.
   if (policy.allowMethods !== null) return true
   return SAFELISTED_METHODS.has(method) || allowMethods.split(', ').includes(method)
 }
@@ -193,11 +168,9 @@ function refusedHeaderOf (policy: Policy, requested: string): string | null {
 }
 
 /**
- * One answer when several routes may serve the preflight and all of them accept it
- * (docs/behaviour.md §5.4): only what every one of them allows. Credentials only if all allow
- * them, the methods list if all agree (else the requested method alone), the headers list if
- * all agree (else the requested headers reflected), the shortest max-age (none if one has none),
- * Cache-Control if all agree, Vary: Origin if any varies.
+ * One answer when several routes may serve the preflight and all accept it: only what every one
+ * allows (§5.4). Credentials if all allow them, a list if all agree (else the requested method,
+ * the requested headers reflected), the shortest max-age, Cache-Control if all agree.
  */
 function combine (accepted: readonly Acceptance[], requestedMethod: string): Acceptance {
   const answers = accepted.map((verdict) => verdict.answer)
@@ -209,7 +182,7 @@ function combine (accepted: readonly Acceptance[], requestedMethod: string): Acc
   const combined: Answer = {
     credentials: answers.every((answer) => answer.credentials),
     allowHeaders: reflect ? null : first.allowHeaders,
-    preflightVary: reflect ? (varyOrigin ? 'Origin, Access-Control-Request-Headers' : 'Access-Control-Request-Headers') : (varyOrigin ? 'Origin' : null),
+    preflightVary: preflightVaryOf(varyOrigin, reflect),
     maxAge: maxAges.includes(null) ? null : String(Math.min(...maxAges.map(Number))),
     cacheControl: same('cacheControl') ? first.cacheControl : null,
     preflightContinue: answers.every((answer) => answer.preflightContinue),
@@ -226,11 +199,7 @@ function refuse (reply: FastifyReply, reason: string, vary: string | null): void
   reply.code(403).type('text/plain; charset=utf-8').send(reason)
 }
 
-/**
- * Sends the verdict: a 403, or the preflight headers and, unless the policy passes the preflight
- * on to a handler (`preflightContinue`), the empty answer. A preflight passed on to the plugin's
- * own `OPTIONS *` route is answered there with `optionsSuccessStatus`.
- */
+/** Sends the verdict: a 403, or the headers and the empty answer, or with `preflightContinue` the headers only (`OPTIONS *` answers it). */
 function finish (registration: Registration, request: FastifyRequest, reply: FastifyReply, done: Done, verdict: Verdict, landed: RouteEntry | undefined | null): void {
   if (registration.decisions.hasSubscribers) publish(registration.decisions, request, 'preflight', verdict.url, verdict.policy, verdict.refused)
   if (verdict.refused !== null) {

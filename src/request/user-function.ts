@@ -15,10 +15,7 @@ export interface UserFunctionKind {
 
 export const ORIGIN_FUNCTION: UserFunctionKind = { name: 'origin function', Error: CorsOriginResultError }
 
-/**
- * What a user function threw or rejected with, as an Error for Fastify's error handler (500).
- * `throw undefined` or `reject('nope')` is a failure too, never a silent success.
- */
+/** What a user function threw or rejected with, as an Error (500); `throw undefined` or `reject('nope')` too, never a silent success. */
 export function failure (reason: unknown, kind: UserFunctionKind): Error {
   if (reason instanceof Error) return reason
   const what = typeof reason === 'object' && reason !== null ? 'an object that is not an Error' : String(reason)
@@ -30,11 +27,8 @@ function isThenable (value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * Calls a user function (origin function or delegator) and settles exactly once, whatever mix
- * of callback, promise and plain return it uses, or if it throws (docs/behaviour.md §6.1). A
- * function that declares no callback parameter (`async (origin) => ...`) is called without one
- * and settles with what it returns or resolves to. A callback called with no error (any falsy
- * first argument, as @fastify/cors reads it) succeeds with its value.
+ * Calls a user function and settles exactly once, whatever mix of callback, promise and return it
+ * uses, or if it throws (§6.1); one that declares no callback parameter is called without one.
  */
 export function callUserFunction<A> (
   fn: (this: FastifyInstance, arg: A, callback: never) => unknown,

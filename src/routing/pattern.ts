@@ -1,9 +1,5 @@
-/**
- * Route patterns and request paths, as Fastify's router (find-my-way) reads them, cut into
- * segments at '/'. The plugin never routes a request itself: Fastify's `findRoute` says whether a
- * route serves a preflight's method and with which params; these shapes only let the route table
- * tell which of the routes the plugin saw that is (docs/behaviour.md §5.2).
- */
+// Route patterns and request paths as Fastify's router (find-my-way) reads them, cut at '/'. The
+// plugin never routes: `findRoute` does; these only tell which route the plugin saw it found (§5.2).
 
 /** Router settings that change which path a URL is routed as (Fastify's `routerOptions`). */
 export interface RouterSettings {
@@ -23,30 +19,24 @@ const DEFAULT_SETTINGS: RouterSettings = {
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as Array<keyof RouterSettings>
 
 /**
- * The router settings Fastify uses, read from `instance.initialConfig`. Fastify takes a key
- * from `routerOptions` when given there, else from the top-level option, else its default;
- * `initialConfig` fills defaults in both places, so a non-default value in `routerOptions`
- * wins, and otherwise the top-level value is the one in force (docs/behaviour.md §5.3).
+ * The router settings in force, from `instance.initialConfig` (§5.3): Fastify takes a key from
+ * `routerOptions`, else the top level, else its default; `initialConfig` fills defaults in both
+ * places, so a non-default value in `routerOptions` wins, else the top-level value.
  */
 export function routerSettings (initialConfig: object): RouterSettings {
   const top = initialConfig as Record<string, unknown>
   const nested = (top.routerOptions ?? {}) as Record<string, unknown>
-  const settings: Record<string, boolean> = {}
-  for (const key of SETTING_KEYS) {
-    const fallback = DEFAULT_SETTINGS[key]
-    const fromNested = nested[key]
-    const fromTop = top[key]
-    if (typeof fromNested === 'boolean' && fromNested !== fallback) settings[key] = fromNested
-    else settings[key] = typeof fromTop === 'boolean' ? fromTop : fallback
+  const inForce = (key: keyof RouterSettings, fallback: boolean): boolean => {
+    if (typeof nested[key] === 'boolean' && nested[key] !== fallback) return nested[key] as boolean
+    return typeof top[key] === 'boolean' ? top[key] as boolean : fallback
   }
-  return settings as unknown as RouterSettings
+  return Object.fromEntries(SETTING_KEYS.map((key) => [key, inForce(key, DEFAULT_SETTINGS[key])])) as unknown as RouterSettings
 }
 
 /**
- * One segment of a route pattern, between two slashes: static text, parameters with the static
- * text around them (`:file.:ext` is statics ['', '.', ''] around names ['file', 'ext']), or a
- * wildcard that takes the rest of the path after `prefix` (the rest starting with its slash:
- * `/files/*` has prefix '/', `/api*` '/api', the root catch-all `*` '': its value keeps the slash).
+ * One segment of a route pattern: static text, parameters with the text around them (`:file.:ext`
+ * is statics ['', '.', ''] around names ['file', 'ext']), or a wildcard taking the rest of the path
+ * after `prefix` (`/files/*` '/', `/api*` '/api', the root catch-all `*` '': its value keeps the slash).
  */
 export type PatternSegment =
   | { readonly kind: 'static', readonly text: string }
@@ -66,10 +56,9 @@ const DOT = 46
 const OPTIONAL_PARAM = /(\/:[^/()]*?)\?(\/?)/
 
 /**
- * The shapes a route URL stands for once the router settings are applied: one, or two for a
- * trailing optional parameter (`/items/:id?` is `/items/:id` and `/items`). Fastify serves the
- * root catch-all `*` as `/*`, its value holding the leading slash. Segments already read are
- * taken from `known` (routes share their `:id` segment and its RegExp: memory at 10,000 routes).
+ * The shapes a route URL stands for under the router settings: one, or two for a trailing optional
+ * parameter (`/items/:id?` is `/items/:id` and `/items`). Segments already read come from `known`
+ * (routes share their `:id` segment and its RegExp: memory at 10,000 routes).
  */
 export function routeShapes (url: string, settings: RouterSettings, known = new Map<string, PatternSegment>()): PatternSegment[][] {
   const optional = OPTIONAL_PARAM.exec(url)
@@ -190,11 +179,9 @@ function trimLastSlash (path: string): string {
 }
 
 /**
- * The request's path as Fastify's router compares it with routes, cut into segments: the query
- * (and, with `useSemicolonDelimiter`, what follows `;`) cut off, duplicate slashes collapsed and
- * one trailing slash dropped when the settings say so, then each segment percent-decoded (as
- * parameter values are: `%2F` stays inside its segment) and lower-cased unless `caseSensitive`.
- * Null when the router could not read it either (it answers 400 and runs no handler).
+ * The request's path in segments, as the router compares it with routes: query (and with
+ * `useSemicolonDelimiter` what follows `;`) cut off, slashes as the settings say, each segment
+ * percent-decoded (`%2F` stays inside it) and folded unless `caseSensitive`; null when unreadable.
  */
 export function requestSegments (url: string, settings: RouterSettings): string[] | null {
   let path = url
@@ -221,11 +208,7 @@ export function requestSegments (url: string, settings: RouterSettings): string[
   return segments
 }
 
-/**
- * The path of an origin-form request target as the router compares it with static routes, when
- * it needs no percent-decoding (the common case): query cut off, slashes and case as the
- * settings say. Null otherwise; `requestSegments` reads those.
- */
+/** The path of an origin-form target without percent-escapes (the common case), as `requestSegments` reads it but whole; else null. */
 export function plainPath (url: string, settings: RouterSettings): string | null {
   if (url.charCodeAt(0) !== SLASH) return null
   let path = url.slice(0, endOfPath(url, settings.useSemicolonDelimiter))

@@ -10,24 +10,14 @@ export const kRoute = Symbol('fastify-corsica.route')
 /** What `onRoute` receives: the route options, which later hooks may still change, and where Fastify put the route. */
 export type SeenRoute = RouteOptions & { routePath?: string, prefix?: string }
 
-interface Seen {
-  readonly entry: RouteEntry
-  readonly route: SeenRoute
-  /** The URL when the plugin saw the route: a prefixed `'/'` route is added again at `url + '/'` afterwards. */
-  readonly url: string
-}
+/** A route `onRoute` reported, and its URL then: a prefixed `'/'` route is added again at `url + '/'` afterwards. */
+interface Seen { readonly entry: RouteEntry, readonly route: SeenRoute, readonly url: string }
 
 /** What a request says of the route it landed on: `request.routeOptions`, read once per hook (each read builds it anew). */
 export type LandedRoute = Pick<FastifyRequest['routeOptions'], 'config' | 'url'>
 
-/** A route with a `config.cors` of its own, as its owner compiles it, from its final options. */
-export interface OwnedRoute {
-  readonly entry: RouteEntry
-  readonly method: string | readonly string[]
-  readonly url: string
-  /** Its final `config.cors`. */
-  readonly cors: unknown
-}
+/** A route with a `config.cors` of its own (final), as its owner compiles it. */
+export interface OwnedRoute { readonly entry: RouteEntry, readonly method: string | readonly string[], readonly url: string, readonly cors: unknown }
 
 /** `METHOD url`, for messages. */
 export function routeName ({ method, url }: OwnedRoute): string {
@@ -35,11 +25,9 @@ export function routeName ({ method, url }: OwnedRoute): string {
 }
 
 /**
- * What the plugin knows about the routes of one server, shared by every registration on it
- * (sibling registrations at one prefix share one `OPTIONS *` route, so each must see the
- * other's routes): the routes seen by `onRoute`, each with the entry of the innermost
- * registration that saw it, and, once the app is ready, the route table built from their final
- * options (docs/behaviour.md §4.1, §5).
+ * The routes of one server, shared by its registrations (siblings share one `OPTIONS *` route, so
+ * each must see the other's routes): each seen by `onRoute` with the entry of the innermost
+ * registration that saw it, and, once the app is ready, the route table of their final options (§4.1, §5).
  */
 export class ServerRoutes {
   readonly settings: RouterSettings
@@ -68,10 +56,7 @@ export class ServerRoutes {
     this.settings = routerSettings(instance.initialConfig)
   }
 
-  /**
-   * Records a route `onRoute` reports and marks it with its entry, so a request on it finds its
-   * policy. A registration nested in another sees the route after it, and takes it over.
-   */
+  /** Records a route `onRoute` reports and marks it with its entry; a registration nested in another sees it later, and takes it over. */
   record (route: SeenRoute, entry: RouteEntry): void {
     this.seen.set(route, { entry, route, url: route.url })
     // Fastify keeps a copy of config with url and method written last; when they are there already,
@@ -92,11 +77,9 @@ export class ServerRoutes {
   }
 
   /**
-   * Routes that run some registration's hooks but that no registration's `onRoute` saw: each
-   * registration whose hooks it runs (read from `printRoutes({ includeMeta })`) already had it
-   * when it loaded. A registration sees every route declared after it loaded in its scope, so
-   * only routes declared before can be missed (docs/behaviour.md §3.10). Checked once per server,
-   * and only when some registration loaded after routes were declared.
+   * Routes that run some registration's hooks (read from `printRoutes({ includeMeta })`) that no
+   * `onRoute` saw: only a route existing when the registration loaded can be one (§3.10). Checked
+   * once per server, and only when some registration loaded after routes were declared.
    */
   unseen (instance: FastifyInstance): string[] {
     if (this.unseenChecked) return []
@@ -117,10 +100,7 @@ export class ServerRoutes {
     return [...unseen, ...[...candidates].filter((name) => twin(name) && unseen.includes(`GET ${name.slice(5)}`))]
   }
 
-  /**
-   * The route table, built once, when the app becomes ready, from every route's final options
-   * (after every `onRoute` hook): methods, URL, constraints (docs/behaviour.md §3.12).
-   */
+  /** The route table, built once when the app becomes ready, from every route's final options (§3.12). */
   get table (): RouteTable {
     return this.built ?? this.build()
   }
@@ -152,21 +132,14 @@ export class ServerRoutes {
     return (this.built = table)
   }
 
-  /**
-   * The entry of the route a request landed on: from the mark its config carries, else (a mark a
-   * later hook dropped) by method and URL; undefined for a 404 or a route outside the plugin's scope.
-   */
+  /** The entry of the route a request landed on: its mark, else (a later hook dropped it) by method and URL; undefined for none. */
   entryOf (method: string | undefined, options: LandedRoute): RouteEntry | undefined {
     const entry = (options.config as unknown as Record<symbol, RouteEntry | undefined>)[kRoute]
     if (entry !== undefined || this.lost.size === 0) return entry
     return this.lost.get(`${method as string} ${options.url as string}`)
   }
 
-  /**
-   * Whether `owner` decides a request that landed on `entry` (§4.1): the entry's owner; on no
-   * route of the plugin's (a 404), the first registration whose hook takes it, and that one only,
-   * so two registrations never mix their headers.
-   */
+  /** Whether `owner` decides a request on `entry`: the entry's owner; on none (a 404), the first registration whose hook takes it, only (§4.1). */
   decides (owner: Owner, request: object, entry: RouteEntry | undefined): boolean {
     if (entry !== undefined) return entry.owner === owner
     if (this.registrations === 1) return true
@@ -178,10 +151,7 @@ export class ServerRoutes {
 
 const servers = new WeakMap<object, ServerRoutes>()
 
-/**
- * The routes of the server `instance` belongs to. Keyed by the server object, weakly: each server
- * has its own, and nothing outlives it or is shared between servers.
- */
+/** The routes of the server `instance` belongs to, keyed weakly by the server: nothing is shared between servers or outlives one. */
 export function routesOf (instance: FastifyInstance): ServerRoutes {
   let routes = servers.get(instance.server)
   if (routes === undefined) servers.set(instance.server, routes = new ServerRoutes(instance))

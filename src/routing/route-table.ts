@@ -2,30 +2,20 @@ import type { FastifyInstance } from 'fastify'
 import type { CompiledState } from '../config/compiled.js'
 import type { PatternSegment } from './pattern.js'
 
-/**
- * A registration, as the routes it owns know it: the state their policies are in (replaced whole
- * on reconfiguration), and the instance its user functions are called with.
- */
+/** A registration, as its routes know it: the state their policies are in (replaced whole on reconfiguration), the instance for its user functions. */
 export interface Owner {
   readonly state: CompiledState
   readonly instance: FastifyInstance
 }
 
-/**
- * The link from a route to the registration that decides it (the policy is then the owner's for
- * the route's `config.cors`: `routePolicy`). One per registration (two: its own `OPTIONS *`
- * route has the other), made when the registration loads; never changed.
- */
+/** The link from a route to the registration that decides it: two per registration (one for its own `OPTIONS *`), never changed. */
 export interface RouteEntry {
   readonly owner: Owner
   /** The plugin's own `OPTIONS *` route. */
   readonly catchAll: boolean
 }
 
-/**
- * What the table knows about the routes on one pattern that one registration decides alike,
- * from their final options (docs/behaviour.md §5.2): routes differing only by method share a record.
- */
+/** The routes on one pattern that one registration decides alike, from their final options (§5.2): routes differing only by method share one. */
 export interface RouteRecord {
   readonly entry: RouteEntry
   /** Their final `config.cors`. */
@@ -45,11 +35,7 @@ type ParamSegment = Extract<PatternSegment, { kind: 'params' }>
 type WildcardEdge = { readonly prefix: string, readonly node: Node }
 const NONE: readonly never[] = Object.freeze([])
 
-/**
- * One segment position of the trie, reached by a static text, a parameter segment (`segment`)
- * or a wildcard; `records`: the routes whose pattern ends here. Its lists are made when a first
- * child is added: most nodes are leaves (memory at 10,000 routes).
- */
+/** A position in the trie; `records`: the routes whose pattern ends here. Lists are made on first use: most nodes are leaves (memory). */
 class Node {
   statics: Map<string, Node> | null = null
   params: Node[] | null = null
@@ -59,11 +45,10 @@ class Node {
 }
 
 /**
- * The routes the plugin saw, indexed by their patterns' segments (a trie), built once when the
- * app becomes ready. It answers two questions about a request path, at a cost that depends on
- * the path and the shapes of the routes, never on how many routes or constraint values there are:
- * which route is the one the router found with these params (`identify`), and which routes with
- * constraints a preflight cannot carry could serve it (`constrained`).
+ * The routes the plugin saw, in a trie of their patterns' segments, built when the app becomes
+ * ready. It says which route the router found with these params (`identify`) and which routes with
+ * constraints a preflight cannot carry could serve a path (`constrained`), at a cost that never
+ * depends on how many routes or constraint values there are.
  */
 export class RouteTable {
   private readonly root = new Node()
@@ -74,10 +59,7 @@ export class RouteTable {
 
   constructor (private readonly caseSensitive: boolean) {}
 
-  /**
-   * Adds a route under each of its shapes. On a pattern that has a record for a route that
-   * differs only by method, the route joins that record (memory at 10,000 routes).
-   */
+  /** Adds a route under each of its shapes, joining the record of a route there that differs only by method. */
   add (shapes: ReadonlyArray<readonly PatternSegment[]>, route: Omit<RouteRecord, 'autoMethods'>): void {
     for (const shape of shapes) {
       const node = this.nodeOf(shape)
@@ -101,40 +83,32 @@ export class RouteTable {
   }
 
   /**
-   * Once every route is in: gives each record the methods routed on its pattern (docs/behaviour.md
-   * §3.5), one string per distinct list, and copies the lists grown by push to lists of their
-   * length (memory at 10,000 routes).
+   * Once every route is in: gives each record the methods routed on its pattern (§3.5), one string
+   * per distinct list, and copies the lists grown by push to lists of their length (memory).
    */
   seal (): void {
     const texts = new Map<string, string>()
-    const visit = (node: Node): void => {
+    for (const node of this.nodes(this.root)) {
       if (node.params !== null) node.params = node.params.slice()
-      if (node.records !== null) {
-        const methods = new Set(node.records.filter((record) => !record.entry.catchAll).flatMap((record) => record.methods))
-        methods.delete('OPTIONS')
-        const text = [...methods].join(', ')
-        const shared = texts.get(text) ?? (texts.set(text, text), text)
-        node.records = node.records.map((record) => written(record, record.methods, shared))
-      }
-      for (const child of this.children(node)) visit(child)
+      if (node.records === null) continue
+      const methods = new Set(node.records.filter((record) => !record.entry.catchAll).flatMap((record) => record.methods))
+      methods.delete('OPTIONS')
+      const text = [...methods].join(', ')
+      const shared = texts.get(text) ?? (texts.set(text, text), text)
+      node.records = node.records.map((record) => written(record, record.methods, shared))
     }
-    visit(this.root)
     this.methodLists.clear()
   }
 
   /** Every record, depth first. */
   records (): RouteRecord[] {
-    const found: RouteRecord[] = []
-    const visit = (node: Node): void => {
-      if (node.records !== null) found.push(...node.records)
-      for (const child of this.children(node)) visit(child)
-    }
-    visit(this.root)
-    return found
+    return [...this.nodes(this.root)].flatMap((node) => node.records ?? [])
   }
 
-  private children (node: Node): Node[] {
-    return [...(node.wildcards ?? NONE).map((wildcard) => wildcard.node), ...(node.statics?.values() ?? NONE), ...(node.params ?? NONE)]
+  private * nodes (node: Node): Generator<Node> {
+    yield node
+    for (const wildcard of node.wildcards ?? NONE) yield wildcard.node
+    for (const child of [...(node.statics?.values() ?? NONE), ...(node.params ?? NONE)]) yield * this.nodes(child)
   }
 
   private nodeOf (shape: readonly PatternSegment[]): Node {
@@ -162,12 +136,9 @@ export class RouteTable {
   }
 
   /**
-   * The routes on the pattern the router found for this path with these params (`findRoute`,
-   * asked with the request's Host and no other constraint): patterns whose segments, filled
-   * with the params in order, spell the path. Several only when patterns differ by a parameter
-   * RegExp alone. Of those routes, the ones that serve `method` for `host` without a constraint
-   * the preflight cannot carry (or, `derived`, only those with one); a host-constrained one wins
-   * over one without (find-my-way).
+   * The routes on the patterns that, filled with the params the router found in order, are the
+   * path (several only when patterns differ by a parameter RegExp alone), that serve `method` for
+   * `host` without a constraint a preflight cannot carry (`derived`: only those with one).
    */
   identify (segments: readonly string[], params: Readonly<Record<string, string | undefined>>, method: string, host: string | undefined, derived = false): RouteRecord[] {
     const values = Object.entries(params)
@@ -182,7 +153,7 @@ export class RouteTable {
         if (child !== undefined) walk(child, depth + 1, used)
         for (const next of node.params ?? NONE) {
           const segment = next.segment as ParamSegment
-          if (this.spells(segment, values, used, segments[depth])) walk(next, depth + 1, used + segment.names.length)
+          if (this.filledIs(segment, values, used, segments[depth])) walk(next, depth + 1, used + segment.names.length)
         }
       }
       if (used === values.length - 1 && values[used][0] === '*') {
@@ -248,7 +219,7 @@ export class RouteTable {
   }
 
   /** True when the parameter segment, filled with the values from `used` on, is this path segment. */
-  private spells (segment: ParamSegment, values: ReadonlyArray<[string, string | undefined]>, used: number, text: string): boolean {
+  private filledIs (segment: ParamSegment, values: ReadonlyArray<[string, string | undefined]>, used: number, text: string): boolean {
     const { statics, names } = segment
     let spelled = statics[0]
     for (let i = 0; i < names.length; i++) {

@@ -22,13 +22,10 @@ const UNREADABLE: Served = { kind: 'unreadable' }
 export type StaticAnswers = ReadonlyMap<string, ReadonlyMap<string, Served>>
 
 /**
- * Asks Fastify's own router (the public `findRoute`, with the preflight's URL and host) which
- * route serves `method`, and finds it among the routes the plugin saw (§5.2). Routes with a
- * constraint the preflight cannot carry (`version`, custom strategies) are added when their
- * pattern may match: the actual request may reach them (§5.4). One router lookup (two when routes
- * use versions) and two walks of the route table, whatever the number of routes or constraint
- * values; on a static route path, when no route uses a host constraint, the answer computed when
- * the app became ready (`staticAnswers`).
+ * Asks Fastify's router (`findRoute`, with the URL and host) which route serves `method`, and
+ * finds it among the routes the plugin saw (§5.2), adding those with a constraint a preflight
+ * cannot carry whose pattern may match (§5.4): one or two lookups and two walks of the table,
+ * whatever the number of routes; on a static path, the answer computed at ready (`staticAnswers`).
  */
 export function servedRoutes (instance: FastifyInstance, routes: ServerRoutes, method: string, url: string, host: string | undefined): Served {
   const { settings, table } = routes
@@ -57,11 +54,9 @@ export function servedRoutes (instance: FastifyInstance, routes: ServerRoutes, m
 }
 
 /**
- * What `servedRoutes` answers for every static route path and each method routed there, computed
- * once when the app becomes ready, by path and method (the only cache on the preflight path:
- * its keys come from the routes, never from requests; benchmarks/README.md says what it saves).
- * The router's answer there depends on the path and method alone unless some route uses a host
- * constraint: then null, and every preflight asks the router.
+ * `servedRoutes` for every static route path and method routed there, computed at ready: the only
+ * cache on the preflight path, keyed by routes, never by requests (benchmarks/README.md says what
+ * it saves). Null when some route uses a host constraint: the answer then depends on the Host.
  */
 export function staticAnswers (instance: FastifyInstance, routes: ServerRoutes): StaticAnswers | null {
   if (instance.hasConstraintStrategy('host')) return null
