@@ -1,8 +1,9 @@
 // npm run bench:startup: what the plugin costs per route at startup. Each variant runs in fresh
 // processes (node --expose-gc): 10,000 routes (5,000 paths, GET and PUT), declared after the
 // plugin, then ready(). Reports the heap in use after ready() (after a full GC), the time from
-// the first route declared to ready() resolved, and the time spent in the plugin's own onRoute
-// hook; medians (and minimums) of RUNS processes. Writes benchmarks/startup.md.
+// the first route declared to ready() resolved, and the time spent in the plugin's own onRoute and
+// onReady hooks; medians of RUNS processes, and paired medians against bare Fastify in the same
+// run. Writes benchmarks/startup.md.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -10,9 +11,11 @@ import { fileURLToPath } from 'node:url'
 const RUNS = Number(process.env.BENCH_RUNS ?? 11)
 const PATHS = 5000
 // 'bare, again' is an A/A check: how far two identical variants land apart on this machine.
-// 'after a route' loads the plugin (and declares the routes) in a scope of its own after a route
-// at the root exists: then the registration-order check reads printRoutes at ready().
-const VARIANTS = ['bare', 'bare, again', 'fastify-cors', 'corsica', 'corsica, every tenth route with config.cors', 'corsica, loaded after a route in another scope']
+// 'after a route' declares the routes (after loading the plugin) in a scope of their own after a
+// route at the root exists: then the registration-order check reads printRoutes at ready(). Its
+// baseline is bare Fastify with the same shape ('bare, routes in a scope after a route').
+const VARIANTS = ['bare', 'bare, again', 'fastify-cors', 'corsica', 'corsica, every tenth route with config.cors', 'bare, routes in a scope after a route', 'corsica, loaded after a route in another scope']
+const baselineOf = (variant) => variant.includes('after a route') ? 'bare, routes in a scope after a route' : 'bare'
 
 if (process.argv[2] === 'child') {
   const variant = process.argv[3]
@@ -23,17 +26,24 @@ if (process.argv[2] === 'child') {
   const plugin = variant === 'fastify-cors' ? fastifyCors : variant.startsWith('corsica') ? corsica : null
   const gc = globalThis.gc
   const app = Fastify()
-  // Times the onRoute hooks plugins add (wrapped as they are added, so the plugin is unchanged).
-  let onRoute = 0
-  // Called on the scope the plugin was registered in (a child scope inherits the wrapper).
+  // Times the onRoute and onReady hooks plugins add (wrapped as they are added, so the plugin is
+  // unchanged; called on the scope the plugin was registered in, whose children inherit it).
+  const spent = { onRoute: 0, onReady: 0 }
   const addHook = app.addHook
   app.addHook = function (name, hook) {
-    return addHook.call(this, name, name !== 'onRoute'
-      ? hook
-      : function timed (route) {
+    if (name === 'onRoute') {
+      return addHook.call(this, name, function timed (route) {
         const start = performance.now()
-        try { return hook.call(this, route) } finally { onRoute += performance.now() - start }
+        try { return hook.call(this, route) } finally { spent.onRoute += performance.now() - start }
       })
+    }
+    if (name === 'onReady') {
+      return addHook.call(this, name, async function timed () {
+        const start = performance.now()
+        try { return await hook.call(this) } finally { spent.onReady += performance.now() - start }
+      })
+    }
+    return addHook.call(this, name, hook)
   }
   const configured = variant.includes('tenth')
   const handler = async () => 'ok'
@@ -62,7 +72,7 @@ if (process.argv[2] === 'child') {
   const elapsed = performance.now() - start
   gc(); gc()
   const heap = process.memoryUsage().heapUsed - heapBefore
-  process.stdout.write(JSON.stringify({ elapsed, onRoute, heap }))
+  process.stdout.write(JSON.stringify({ elapsed, heap, ...spent }))
   process.exit(0)
 }
 
@@ -79,13 +89,13 @@ for (let run = 0; run < RUNS; run++) {
     ;(results[variant] ??= []).push(JSON.parse(out))
   }
 }
-const of = (variant, key, pick = median) => pick(results[variant].map((r) => r[key]))
-const pct = (value, base) => `${value >= base ? '+' : ''}${((value / base - 1) * 100).toFixed(1)}%`
+const of = (variant, key) => median(results[variant].map((r) => r[key]))
+const pct = (ratio) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`
+// Each process against its baseline in the same run (they ran back to back), then the median.
+const paired = (variant, key) => median(results[variant].map((r, run) => r[key] / results[baselineOf(variant)][run][key]))
 const rows = VARIANTS.map((variant) => {
-  const heap = of(variant, 'heap')
-  const elapsed = of(variant, 'elapsed')
-  const fastest = of(variant, 'elapsed', (values) => Math.min(...values))
-  return `| ${variant} | ${(heap / 1e6).toFixed(1)} MB | ${pct(heap, of('bare', 'heap'))} | ${elapsed.toFixed(0)} ms (${pct(elapsed, of('bare', 'elapsed'))}) | ${fastest.toFixed(0)} ms (${pct(fastest, of('bare', 'elapsed', (values) => Math.min(...values)))}) | ${of(variant, 'onRoute').toFixed(0)} ms |`
+  const base = baselineOf(variant)
+  return `| ${variant} | ${(of(variant, 'heap') / 1e6).toFixed(1)} MB | ${pct(of(variant, 'heap') / of(base, 'heap'))} | ${of(variant, 'elapsed').toFixed(0)} ms | ${pct(of(variant, 'elapsed') / of(base, 'elapsed'))} (${pct(paired(variant, 'elapsed'))}) | ${of(variant, 'onRoute').toFixed(0)} ms / ${of(variant, 'onReady').toFixed(0)} ms |`
 })
 const report = `# Startup cost per route
 
@@ -93,10 +103,13 @@ ${new Date().toISOString().slice(0, 10)}, Node ${process.version}: 10,000 routes
 declared after the plugin, then \`ready()\`; ${RUNS} processes per variant, variants interleaved${pin ? ', pinned to core 0' : ''}.
 Every variant loads both plugins, so all start from the same heap. The heap is measured after a full GC.
 Startup time is mostly Fastify's own work and its garbage collection, and varies by ±15% from
-process to process on a shared machine: read it against the A/A row ('bare, again'), and next to
-the time spent in the plugins' own \`onRoute\` hooks, measured directly.
+process to process on a shared machine (the machine's speed changes from minute to minute): read
+it against the A/A row ('bare, again'), as the paired median (each process against the bare one
+run just before it), and next to the time spent in the plugins' own \`onRoute\` and \`onReady\`
+hooks, measured directly. Each variant is compared with bare Fastify serving the same routes in
+the same scopes (the last one with the row above it).
 
-| variant | heap after ready() | vs bare | routes + ready(), median (vs bare) | fastest (vs bare) | in onRoute hooks, median |
+| variant | heap after ready() | vs bare | routes + ready(), median | vs bare (paired) | in the plugin's onRoute / onReady hooks, median |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
 `

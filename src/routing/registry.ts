@@ -110,17 +110,18 @@ export class ServerRoutes {
     const segments = new Map<string, PatternSegment>()
     const owned: OwnedRoute[] = []
     for (const { entry, route, url } of this.seen.values()) {
-      const methods = table.methodList(Array.isArray(route.method) ? route.method : [route.method])
+      const methods = table.methodList(route.method)
       const cors = (route.config as Record<string, unknown> | undefined)?.cors
       // Only routes with their own config.cors are compiled: the others take their owner's plugin policy.
       if (cors !== undefined) owned.push({ entry, method: route.method, url: route.url, cors })
       // A prefixed '/' route was added a second time at url + '/' (Fastify's prefixTrailingSlash 'both').
-      const urls = route.url === `${url}/` && route.routePath === '/' ? [url, route.url] : [route.url]
-      const { host, ...rest } = (route.constraints ?? {}) as Record<string, unknown>
+      const urls = route.url !== url && route.routePath === '/' && route.url === `${url}/` ? [url, route.url] : [route.url]
+      const constraints = (route.constraints ?? {}) as Record<string, unknown>
       // The router tests a host RegExp without g and y, which would make its answers alternate.
-      const hostConstraint = host instanceof RegExp ? new RegExp(host.source, host.flags.replace(/[gy]/g, '')) : host as string | undefined
-      const derived = Object.keys(rest).length > 0
-      table.add(urls.flatMap((at) => routeShapes(at, this.settings, segments)), { entry, cors, methods, host: hostConstraint, derived, url: route.url })
+      const host = constraints.host instanceof RegExp ? new RegExp(constraints.host.source, constraints.host.flags.replace(/[gy]/g, '')) : constraints.host as string | undefined
+      let derived = false
+      for (const key in constraints) derived ||= key !== 'host'
+      table.add(urls.flatMap((at) => routeShapes(at, this.settings, segments)), { entry, cors, methods, host, derived, url: route.url })
       // A later onRoute hook that replaced config (rather than changing it) dropped the mark: found by method and URL.
       if ((route.config as Record<symbol, unknown> | undefined)?.[kRoute] !== entry) {
         for (const method of methods) for (const at of urls) if (!this.lost.has(`${method} ${at}`)) this.lost.set(`${method} ${at}`, entry)

@@ -75,8 +75,8 @@ export class RouteTable {
   }
 
   /** One list for each set of methods (memory at 10,000 routes). */
-  methodList (methods: readonly string[]): readonly string[] {
-    const key = [...new Set(methods)].join(',')
+  methodList (methods: string | readonly string[]): readonly string[] {
+    const key = typeof methods === 'string' ? methods : [...new Set(methods)].join(',')
     let list = this.methodLists.get(key)
     if (list === undefined) this.methodLists.set(key, list = key.split(','))
     return list
@@ -88,11 +88,11 @@ export class RouteTable {
    */
   seal (): void {
     const texts = new Map<string, string>()
-    for (const node of this.nodes(this.root)) {
+    for (const node of this.nodes()) {
       if (node.params !== null) node.params = node.params.slice()
       if (node.records === null) continue
-      const methods = new Set(node.records.filter((record) => !record.entry.catchAll).flatMap((record) => record.methods))
-      methods.delete('OPTIONS')
+      const methods = new Set<string>()
+      for (const record of node.records) if (!record.entry.catchAll) for (const method of record.methods) if (method !== 'OPTIONS') methods.add(method)
       const text = [...methods].join(', ')
       const shared = texts.get(text) ?? (texts.set(text, text), text)
       node.records = node.records.map((record) => written(record, record.methods, shared))
@@ -102,13 +102,20 @@ export class RouteTable {
 
   /** Every record, depth first. */
   records (): RouteRecord[] {
-    return [...this.nodes(this.root)].flatMap((node) => node.records ?? [])
+    return this.nodes().flatMap((node) => node.records ?? [])
   }
 
-  private * nodes (node: Node): Generator<Node> {
-    yield node
-    for (const wildcard of node.wildcards ?? NONE) yield wildcard.node
-    for (const child of [...(node.statics?.values() ?? NONE), ...(node.params ?? NONE)]) yield * this.nodes(child)
+  /** Every node, depth first. */
+  private nodes (): Node[] {
+    const found: Node[] = []
+    const visit = (node: Node): void => {
+      found.push(node)
+      for (const wildcard of node.wildcards ?? NONE) found.push(wildcard.node)
+      if (node.statics !== null) for (const child of node.statics.values()) visit(child)
+      for (const child of node.params ?? NONE) visit(child)
+    }
+    visit(this.root)
+    return found
   }
 
   private nodeOf (shape: readonly PatternSegment[]): Node {
