@@ -115,7 +115,7 @@ export class ServerRoutes {
       // Only routes with their own config.cors are compiled: the others take their owner's plugin policy.
       if (cors !== undefined) owned.push({ entry, method: route.method, url: route.url, cors })
       // A prefixed '/' route was added a second time at url + '/' (Fastify's prefixTrailingSlash 'both').
-      const urls = route.url !== url && route.routePath === '/' && route.url === `${url}/` ? [url, route.url] : [route.url]
+      const urls = route.routePath === '/' && route.url === `${url}/` ? [url, route.url] : [route.url]
       const constraints = (route.constraints ?? {}) as Record<string, unknown>
       // The router tests a host RegExp without g and y, which would make its answers alternate.
       const host = constraints.host instanceof RegExp ? new RegExp(constraints.host.source, constraints.host.flags.replace(/[gy]/g, '')) : constraints.host as string | undefined

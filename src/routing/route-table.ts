@@ -38,11 +38,14 @@ const NONE: readonly never[] = Object.freeze([])
 /** A position in the trie; `records`: the routes whose pattern ends here. Lists are made on first use: most nodes are leaves (memory). */
 class Node {
   statics: Map<string, Node> | null = null
-  params: Node[] | null = null
+  params: ParamNode[] | null = null
   wildcards: WildcardEdge[] | null = null
   records: RouteRecord[] | null = null
   constructor (readonly segment: ParamSegment | null = null) {}
 }
+
+/** A node reached by a parameter segment. */
+type ParamNode = Node & { readonly segment: ParamSegment }
 
 /**
  * The routes the plugin saw, in a trie of their patterns' segments, built when the app becomes
@@ -134,8 +137,8 @@ export class RouteTable {
         node = child
       } else {
         node.params ??= []
-        let child = node.params.find((known) => (known.segment as ParamSegment).key === segment.key)
-        if (child === undefined) node.params.push(child = new Node(segment))
+        let child = node.params.find((known) => known.segment.key === segment.key)
+        if (child === undefined) node.params.push(child = new Node(segment) as ParamNode)
         node = child
       }
     }
@@ -159,8 +162,7 @@ export class RouteTable {
         const child = node.statics?.get(segments[depth])
         if (child !== undefined) walk(child, depth + 1, used)
         for (const next of node.params ?? NONE) {
-          const segment = next.segment as ParamSegment
-          if (this.filledIs(segment, values, used, segments[depth])) walk(next, depth + 1, used + segment.names.length)
+          if (this.filledIs(next.segment, values, used, segments[depth])) walk(next, depth + 1, used + next.segment.names.length)
         }
       }
       if (used === values.length - 1 && values[used][0] === '*') {
@@ -219,7 +221,7 @@ export class RouteTable {
       }
       const child = node.statics?.get(segments[depth])
       if (child !== undefined) walk(child, depth + 1)
-      for (const next of node.params ?? NONE) if ((next.segment as ParamSegment).matcher.test(segments[depth])) walk(next, depth + 1)
+      for (const next of node.params ?? NONE) if (next.segment.matcher.test(segments[depth])) walk(next, depth + 1)
     }
     walk(this.root, 0)
     return found
