@@ -2,8 +2,9 @@
 // hooks but were never seen by its onRoute. Startup fails naming them and the fix; routes the
 // plugin covers are judged by their final options whatever the order of declarations.
 import { test } from 'tap'
-import Fastify from './helpers/fastify.js'
+import Fastify, { withRouterOptions } from './helpers/fastify.js'
 import corsPlugin from '../src/index.js'
+import { canonical, printedRoutes } from '../src/routing/printed-routes.js'
 import { corsOf, serve } from './helpers/http.js'
 
 const APP = 'https://app.example'
@@ -77,4 +78,75 @@ test('a route whose config.cors is invalid fails startup naming it, whatever the
   await app.register(corsPlugin, { origin: [APP] })
   app.get('/typo', { config: { cors: { orgin: [PARTNER] } as never } }, async () => 'typo')
   await t.rejects(async () => { await app.ready() }, { code: 'FST_CORS_INVALID_ROUTE_OPTIONS', message: /1 problem in config\.cors of route GET \/typo:\n {2}- orgin: is not an option; did you mean 'origin'\?/ })
+})
+
+test('a route declared before the plugin is found though a later route renames its parameters (Fastify prints `:id|:name`)', async (t) => {
+  const app = Fastify()
+  app.get('/health/:id', async () => 'health')
+  app.get('/kinds/:kind(a|b)', async () => 'kind')
+  await app.register(corsPlugin, { origin: [APP] })
+  app.get('/health/:name', { constraints: { version: '1.0.0' } }, async () => 'versioned')
+  app.get('/kinds/:type(a|b)', { constraints: { version: '1.0.0' } }, async () => 'versioned')
+  await t.rejects(async () => { await app.ready() }, {
+    code: 'FST_CORS_ROUTES_DECLARED_BEFORE_PLUGIN',
+    issues: [{ path: 'GET /health/:id' }, { path: 'GET /kinds/:kind(a|b)' }, { path: 'HEAD /health/:id' }, { path: 'HEAD /kinds/:kind(a|b)' }]
+  })
+})
+
+test('a parameter fragment reads the same whatever names routes give it', async (t) => {
+  t.equal(canonical(':id'), ':')
+  t.equal(canonical(':id|:name'), ':')
+  t.equal(canonical(':d(\\d+)|:e(\\d+)'), ':(\\d+)')
+  t.equal(canonical(':kind(a|b)|:type(a|b)'), ':(a|b)')
+  t.equal(canonical(':kind(a|b)'), ':(a|b)')
+  t.equal(canonical(':file.:ext|:a.:b'), ':.:')
+  t.equal(canonical(':from-:to'), ':-:')
+  t.equal(canonical('health|check'), 'health|check')
+})
+
+test('in a prefixed scope, routes outside the prefix are not its concern: no printRoutes at ready; a route under it declared before the plugin still fails startup', async (t) => {
+  const app = Fastify()
+  app.get('/health', async () => 'ok')
+  let printed = 0
+  await app.register(async (api) => {
+    const printRoutes = api.printRoutes.bind(api)
+    api.printRoutes = ((options?: object) => { if (options !== undefined) printed++; return printRoutes(options) }) as typeof api.printRoutes
+    await api.register(corsPlugin, { origin: [APP], methods: 'GET,DELETE' })
+    api.delete('/items/:id', async () => 'deleted')
+  }, { prefix: '/api' })
+  const send = await serve(t, app)
+  t.equal(printed, 0)
+  t.equal((await send('OPTIONS', '/api/items/1', preflightOf('DELETE'))).status, 204)
+
+  // The prefix read as the router stores paths: folded, duplicate slashes collapsed.
+  const early = Fastify(withRouterOptions({ caseSensitive: false, ignoreDuplicateSlashes: true }))
+  early.get('/health', async () => 'ok')
+  await early.register(async (api) => {
+    api.get('/early/:id', async () => 'early')
+    await api.register(corsPlugin, { origin: [APP] })
+  }, { prefix: '/API//V1' })
+  await t.rejects(async () => { await early.ready() }, { code: 'FST_CORS_ROUTES_DECLARED_BEFORE_PLUGIN', issues: [{ path: 'GET /api/v1/early/:id' }, { path: 'HEAD /api/v1/early/:id' }] })
+})
+
+test('printRoutes read line by line: handlers under one node, hooks after each, lines it does not know skipped', async (t) => {
+  const printed = [
+    '└── / (GET)',
+    '    • (onRequest) ["fastifyCorsica()"]',
+    '    / (GET) {"host":"a.example"}',
+    '    • (onRequest) ["other()"]',
+    '    something Fastify may print one day',
+    '    • (onRequest) ["fastifyCorsica()"]',
+    '    ├── items/',
+    '    │   └── :id|:name (GET)',
+    '    │       • (onRequest) ["fastifyCorsica()","fastifyCorsica#2()"]',
+    '    └── skipped (GET)',
+    '        • (onRequest) ["fastifyCorsica()"]',
+    ''
+  ].join('\n')
+  const read = printedRoutes(printed, new Set(['GET /', 'GET / {"host":"a.example"}', 'GET /items/:']))
+  t.same(Object.fromEntries(read), {
+    'GET /': { name: 'GET /', hooks: ['fastifyCorsica'] },
+    'GET / {"host":"a.example"}': { name: 'GET / {"host":"a.example"}', hooks: ['other', 'fastifyCorsica'] },
+    'GET /items/:': { name: 'GET /items/:id|:name', hooks: ['fastifyCorsica', 'fastifyCorsica#2'] }
+  })
 })

@@ -2,43 +2,75 @@
  * The routes of a server as Fastify's `printRoutes()` draws them (a public API, meant for people:
  * a tree of path fragments, each handler with its methods, constraints and, with `includeMeta` naming hooks,
  * its hooks). The only public way to see routes the plugin's `onRoute` never saw
- * (docs/behaviour.md §3.10). Each handler is named `METHOD path[ constraints]`, path being the
- * fragments from the root joined, as the router stores it; a name is compared only with names
- * read the same way. With `wanted`, those routes only, with their hooks.
+ * (docs/behaviour.md §3.10). Each handler is keyed `METHOD path[ constraints]`, path being the
+ * fragments from the root joined, each parameter fragment without its names (see `canonical`).
+ * With `wanted`, the subtrees that hold none of those routes are not read.
  */
-export function printedRoutes (printed: string, wanted?: ReadonlySet<string>): Map<string, string[]> {
-  const routes = new Map<string, string[]>()
+export function printedRoutes (printed: string, wanted?: ReadonlySet<string>): Map<string, PrintedRoute> {
+  const routes = new Map<string, PrintedRoute>()
   const paths: string[] = []
   let current: string[] = []
-  // A name is `METHOD path...`: under a path no wanted name continues, there is nothing to read.
-  const tails = wanted === undefined ? null : [...wanted].map((name) => name.slice(name.indexOf(' ') + 1))
+  // A key is `METHOD path...`: under a path no wanted key continues, there is nothing to read.
+  const tails = wanted === undefined ? null : [...wanted].map((key) => key.slice(key.indexOf(' ') + 1))
+  const wants = (path: string): boolean => tails === null || tails.some((tail) => tail.startsWith(path))
+  let skipBelow = -1
   const handlers = (path: string, text: string): string[] | null => {
-    if (tails !== null && !tails.some((tail) => tail.startsWith(path))) return []
     const handler = /^(.*?) \(([A-Z][A-Z, -]*)\)( \{.*\})?$/.exec(text)
     if (handler === null) return null
-    const names = handler[2].split(', ').map((method) => `${method} ${path}${handler[1]}${handler[3] ?? ''}`)
-    for (const name of names) if (!routes.has(name)) routes.set(name, [])
-    return names
+    const [, label, methods, constraints = ''] = handler
+    return methods.split(', ').map((method) => {
+      const key = `${method} ${path}${canonical(label)}${constraints}`
+      if (!routes.has(key)) routes.set(key, { name: `${method} ${path}${label}${constraints}`, hooks: [] })
+      return key
+    })
   }
-  for (const line of printed.split('\n')) {
-    const node = /^((?:[│ ] {3})*)[├└]── (.*)$/.exec(line)
-    if (node !== null) {
-      const depth = node[1].length / 4
+  for (let start = 0; start < printed.length;) {
+    let end = printed.indexOf('\n', start)
+    if (end === -1) end = printed.length
+    const line = printed.slice(start, end)
+    start = end + 1
+    let lead = 0
+    while (line[lead] === '│' || line[lead] === ' ') lead++
+    // The lines of a subtree are indented deeper than its node's line.
+    if (skipBelow !== -1 && lead / 4 > skipBelow) continue
+    skipBelow = -1
+    if (line.startsWith('── ', lead + 1)) {
+      const depth = lead / 4
       const parent = depth === 0 ? '' : paths[depth - 1]
-      const label = /^(.*?) \([A-Z]/.exec(node[2])?.[1] ?? node[2]
+      const text = line.slice(lead + 4)
+      const label = /^(.*?) \([A-Z]/.exec(text)?.[1] ?? text
       paths.length = depth
-      paths.push(parent + label)
-      current = handlers(parent, node[2]) ?? []
-      continue
-    }
-    const text = line.replace(/^[│ ]+/, '')
-    if (text.startsWith('• ')) {
-      if (wanted !== undefined && !current.some((name) => wanted.has(name))) continue
-      const hooks = [...text.matchAll(/"([^"]+)\(\)"/g)].map((match) => match[1])
-      for (const name of current) (routes.get(name) as string[]).push(...hooks)
+      paths.push(parent + canonical(label))
+      if (!wants(paths[depth])) {
+        skipBelow = depth
+        continue
+      }
+      current = handlers(parent, text) ?? []
+    } else if (line.startsWith('• ', lead)) {
+      const hooks = [...line.matchAll(/"([^"]+)\(\)"/g)].map((match) => match[1])
+      for (const key of current) (routes.get(key) as PrintedRoute).hooks.push(...hooks)
     } else if (paths.length > 0) {
-      current = handlers(paths.length === 1 ? '' : paths[paths.length - 2], text) ?? current
+      current = handlers(paths.length === 1 ? '' : paths[paths.length - 2], line.slice(lead)) ?? current
     }
   }
   return routes
+}
+
+/** A route as printed: its name as Fastify shows it (for messages) and the hooks it runs. */
+export interface PrintedRoute { readonly name: string, readonly hooks: string[] }
+
+/**
+ * A parameter fragment without its names: `:id` is `:`, `:id(\d+)` is `:(\d+)`. Routes differing
+ * only by names share one fragment, printed with every name (`:id|:name`): a route declared later
+ * renames the fragment of one declared before, but never its canonical form.
+ */
+export function canonical (label: string): string {
+  if (!label.startsWith(':')) return label
+  const bare = label.replace(/:[^(\-./|]*/g, ':')
+  // The names removed, the alternatives are alike: `X|X|...|X` is X (X may hold a `|` of a RegExp).
+  for (let bar = bare.indexOf('|'); bar !== -1; bar = bare.indexOf('|', bar + 1)) {
+    const one = bare.slice(0, bar)
+    if ((bare.length + 1) % (bar + 1) === 0 && `${one}|`.repeat((bare.length + 1) / (bar + 1)) === `${bare}|`) return one
+  }
+  return bare
 }

@@ -46,8 +46,8 @@ export class ServerRoutes {
   /** `staticAnswers`, set once when the app becomes ready (`ready`). */
   answers: StaticAnswers | null = null
   ready = false
-  /** For each registration (by the name of its hooks), the routes that existed when it loaded. */
-  private readonly before = new Map<string, ReadonlySet<string>>()
+  /** For each registration (by the name of its hooks), the routes that existed when it loaded (by key, with their printed names). */
+  private readonly before = new Map<string, ReadonlyMap<string, string>>()
   /** The hooks registrations add ('onRequest', and their `hook`): all `printRoutes` needs to show. */
   private readonly hookKinds = new Set<string>()
   private unseenChecked = false
@@ -70,9 +70,15 @@ export class ServerRoutes {
     return this.owned.filter((route) => route.entry.owner === owner)
   }
 
-  /** Notes the routes that exist when a registration loads (printing an empty router costs nothing). */
+  /**
+   * Notes the routes that exist when a registration loads (printing an empty router costs nothing),
+   * those its hooks can reach only: a route declared in its scope has a URL under the scope's prefix.
+   */
   loaded (hookName: string, hooks: readonly string[], instance: FastifyInstance): void {
-    this.before.set(hookName, new Set(printedRoutes(instance.printRoutes()).keys()))
+    const under = canonicalPrefix(instance.prefix, this.settings)
+    const existing = new Map<string, string>()
+    for (const [key, { name }] of printedRoutes(instance.printRoutes())) if (key.startsWith(under, key.indexOf(' ') + 1)) existing.set(key, name)
+    this.before.set(hookName, existing)
     for (const hook of hooks) this.hookKinds.add(hook)
   }
 
@@ -84,20 +90,20 @@ export class ServerRoutes {
   unseen (instance: FastifyInstance): string[] {
     if (this.unseenChecked) return []
     this.unseenChecked = true
-    // Only a route that existed when some registration loaded can be one.
-    const candidates = new Set([...this.before.values()].flatMap((names) => [...names]))
+    const candidates = new Map([...this.before.values()].flatMap((existing) => [...existing]))
     // The HEAD route Fastify adds beside a GET one shares its hooks: judged with it, one printRoutes fewer.
-    const twin = (name: string): boolean => name.startsWith('HEAD ') && candidates.has(`GET ${name.slice(5)}`)
-    const methods = new Set([...candidates].filter((name) => !twin(name)).map((name) => name.split(' ')[0]))
+    const twin = (key: string): boolean => key.startsWith('HEAD ') && candidates.has(`GET ${key.slice(5)}`)
+    const methods = new Set([...candidates.keys()].filter((key) => !twin(key)).map((key) => key.split(' ')[0]))
     const unseen: string[] = []
     for (const method of methods) {
       const printed = instance.printRoutes({ includeMeta: [...this.hookKinds], method: method as HTTPMethods })
-      for (const [name, hooks] of printedRoutes(printed, candidates)) {
+      for (const [key, { hooks }] of printedRoutes(printed, new Set(candidates.keys()))) {
         const ours = hooks.filter((hook) => this.before.has(hook))
-        if (ours.length > 0 && ours.every((hook) => this.before.get(hook)?.has(name) === true)) unseen.push(name)
+        if (ours.length > 0 && ours.every((hook) => this.before.get(hook)?.has(key) === true)) unseen.push(key)
       }
     }
-    return [...unseen, ...[...candidates].filter((name) => twin(name) && unseen.includes(`GET ${name.slice(5)}`))]
+    const twins = [...candidates.keys()].filter((key) => twin(key) && unseen.includes(`GET ${key.slice(5)}`))
+    return [...unseen, ...twins].map((key) => candidates.get(key) as string)
   }
 
   /** The route table, built once when the app becomes ready, from every route's final options (§3.12). */
@@ -116,11 +122,10 @@ export class ServerRoutes {
       if (cors !== undefined) owned.push({ entry, method: route.method, url: route.url, cors })
       // A prefixed '/' route was added a second time at url + '/' (Fastify's prefixTrailingSlash 'both').
       const urls = route.routePath === '/' && route.url === `${url}/` ? [url, route.url] : [route.url]
-      const constraints = (route.constraints ?? {}) as Record<string, unknown>
+      const constraints = route.constraints as Record<string, unknown> | undefined
       // The router tests a host RegExp without g and y, which would make its answers alternate.
-      const host = constraints.host instanceof RegExp ? new RegExp(constraints.host.source, constraints.host.flags.replace(/[gy]/g, '')) : constraints.host as string | undefined
-      let derived = false
-      for (const key in constraints) derived ||= key !== 'host'
+      const host = constraints?.host instanceof RegExp ? new RegExp(constraints.host.source, constraints.host.flags.replace(/[gy]/g, '')) : constraints?.host as string | undefined
+      const derived = constraints !== undefined && Object.keys(constraints).some((key) => key !== 'host')
       table.add(urls.flatMap((at) => routeShapes(at, this.settings, segments)), { entry, cors, methods, host, derived, url: route.url })
       // A later onRoute hook that replaced config (rather than changing it) dropped the mark: found by method and URL.
       if ((route.config as Record<symbol, unknown> | undefined)?.[kRoute] !== entry) {
@@ -157,4 +162,12 @@ export function routesOf (instance: FastifyInstance): ServerRoutes {
   let routes = servers.get(instance.server)
   if (routes === undefined) servers.set(instance.server, routes = new ServerRoutes(instance))
   return routes
+}
+
+/** The part of a scope's prefix before any parameter, as `printedRoutes` keys spell paths (folded, slashes as the router reads them). */
+function canonicalPrefix (prefix: string, settings: RouterSettings): string {
+  let head = prefix.split(/[:*(]/)[0]
+  if (settings.ignoreDuplicateSlashes) head = head.replace(/\/\/+/g, '/')
+  head = head.replace(/\/+$/, '')
+  return settings.caseSensitive ? head : head.toLowerCase()
 }
