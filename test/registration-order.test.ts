@@ -150,3 +150,11 @@ test('printRoutes read line by line: handlers under one node, hooks after each, 
     'GET /items/:': { name: 'GET /items/:id|:name', hooks: ['fastifyCorsica', 'fastifyCorsica#2'] }
   })
 })
+
+test('the printed tree is not kept once read: no RegExp match on it stays reachable (RegExp.input; 1.3 MB at 10,000 routes)', async (t) => {
+  const printed = ['└── /', '    └── a-health-check-with-a-long-name (GET)', '        • (onRequest) ["fastifyCorsica()"]', ''].join('\n')
+  const read = printedRoutes(printed, new Set(['GET /a-health-check-with-a-long-name']))
+  const lastInput = (RegExp as unknown as { input: string }).input
+  t.equal(read.size, 1)
+  t.equal(lastInput, '')
+})

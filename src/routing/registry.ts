@@ -70,10 +70,7 @@ export class ServerRoutes {
     return this.owned.filter((route) => route.entry.owner === owner)
   }
 
-  /**
-   * Notes the routes that exist when a registration loads (printing an empty router costs nothing),
-   * those its hooks can reach only: a route declared in its scope has a URL under the scope's prefix.
-   */
+  /** Notes the routes that exist when a registration loads (none: no cost) under its scope's prefix, as any its hooks reach is. */
   loaded (hookName: string, hooks: readonly string[], instance: FastifyInstance): void {
     const under = canonicalPrefix(instance.prefix, this.settings)
     const existing = new Map<string, string>()
@@ -103,6 +100,7 @@ export class ServerRoutes {
       }
     }
     const twins = [...candidates.keys()].filter((key) => twin(key) && unseen.includes(`GET ${key.slice(5)}`))
+    this.before.clear()
     return [...unseen, ...twins].map((key) => candidates.get(key) as string)
   }
 
