@@ -3,11 +3,7 @@ import { CorsNotReadyError } from './config/errors.js'
 import type { ServerRoutes } from './routing/registry.js'
 import type { RouteRecord } from './routing/route-table.js'
 
-/**
- * `app.printCorsPolicies()`: the effective policy of every route the plugin decides, as the
- * compiled state in force has it (so after `reconfigure` too), sorted by URL, for review or a
- * snapshot test (docs/behaviour.md §9).
- */
+/** `app.printCorsPolicies()`: every route's effective policy in the state in force (after `reconfigure` too), by URL (docs/behaviour.md §9). */
 export function printCorsPolicies (routes: ServerRoutes): string {
   if (!routes.ready) throw new CorsNotReadyError('printCorsPolicies() shows the routes as they are once the app is ready: call it after `await app.ready()`')
   const records = routes.table.records().filter((record) => !record.entry.catchAll)

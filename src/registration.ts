@@ -18,11 +18,7 @@ const WARNED_KEPT = 100
 /** Options a running registration cannot change: they decide which hooks and routes it added. */
 const FIXED_SETTINGS = ['hook', 'preflight', 'hideOptionsRoute', 'logLevel'] as const
 
-/**
- * One `register(corsPlugin, options)`: its settings, its options, and the one compiled state
- * requests read (the plugin policy and every owned route's), built at ready from the routes'
- * final options and replaced whole by `reconfigure` (§8).
- */
+/** One `register(corsPlugin, options)`: its options and the one compiled state requests read, built at ready, replaced whole by `reconfigure` (§8). */
 export class Registration implements Owner {
   state: CompiledState
   readonly routes: ServerRoutes

@@ -11,11 +11,7 @@ export function staticRule (policy: Policy): StaticRule | null {
   return origin.kind === 'dynamic' || policy.perRequest !== null ? null : origin
 }
 
-/**
- * Resolves what is decided per request (docs/behaviour.md §6): the delegator, whose options are
- * merged under the route's own `config.cors`, then an origin function, called with `this` bound
- * to `instance`. Errors go to `then` for Fastify's error handler.
- */
+/** Resolves what is decided per request (docs/behaviour.md §6): the delegator (under the route's `config.cors`), then an origin function; errors go to `then`. */
 export function resolvePolicy (instance: FastifyInstance, policy: Policy, routeCors: unknown, request: FastifyRequest, then: Resolved): void {
   if (policy.perRequest === null) {
     resolveOrigin(instance, policy, request, then)

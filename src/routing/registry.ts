@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest, HTTPMethods, RouteOptions } from 'fastify'
 import { routerSettings, routeShapes, type PatternSegment, type RouterSettings } from './pattern.js'
 import { printedRoutes } from './printed-routes.js'
-import { RouteTable, type Owner, type RouteEntry } from './route-table.js'
+import { RouteTable, type Owner, type RouteEntry, type RouteRecord } from './route-table.js'
 import type { StaticAnswers } from './served.js'
 
 /** The config key under which a route carries its entry; read back through the public `request.routeOptions.config`. */
@@ -113,6 +113,8 @@ export class ServerRoutes {
     const table = new RouteTable(this.settings.caseSensitive)
     const segments = new Map<string, PatternSegment>()
     const owned: OwnedRoute[] = []
+    // Routes on one URL that the table would join (a path's methods, the HEAD route beside a GET) are added as one.
+    const joined = new Map<string, Omit<RouteRecord, 'autoMethods' | 'methods'> & { methods: string[], urls: string[] }>()
     for (const { entry, route, url } of this.seen.values()) {
       const methods = table.methodList(route.method)
       const cors = (route.config as Record<string, unknown> | undefined)?.cors
@@ -124,12 +126,15 @@ export class ServerRoutes {
       // The router tests a host RegExp without g and y, which would make its answers alternate.
       const host = constraints?.host instanceof RegExp ? new RegExp(constraints.host.source, constraints.host.flags.replace(/[gy]/g, '')) : constraints?.host as string | undefined
       const derived = constraints !== undefined && Object.keys(constraints).some((key) => key !== 'host')
-      table.add(urls.flatMap((at) => routeShapes(at, this.settings, segments)), { entry, cors, methods, host, derived, url: route.url })
+      const alike = joined.get(route.url)
+      if (alike?.entry === entry && alike.cors === cors && alike.host === host && alike.derived === derived && alike.urls.length === urls.length) alike.methods.push(...methods)
+      else joined.set(alike === undefined ? route.url : `${route.url} ${joined.size}`, { entry, cors, methods: methods.slice(), host, derived, url: route.url, urls })
       // A later onRoute hook that replaced config (rather than changing it) dropped the mark: found by method and URL.
       if ((route.config as Record<symbol, unknown> | undefined)?.[kRoute] !== entry) {
         for (const method of methods) for (const at of urls) if (!this.lost.has(`${method} ${at}`)) this.lost.set(`${method} ${at}`, entry)
       }
     }
+    for (const { urls, methods, ...route } of joined.values()) table.add(urls.flatMap((at) => routeShapes(at, this.settings, segments)), { ...route, methods: table.methodList(methods) })
     table.seal()
     this.owned = owned
     this.seen.clear()

@@ -67,12 +67,11 @@ export class RouteTable {
     for (const shape of shapes) {
       const node = this.nodeOf(shape)
       if (shape.every((segment) => segment.kind === 'static')) this.statics.set(`/${shape.map((segment) => (segment as { text: string }).text).join('/')}`, node)
+      // Plain loops, no closures or spreads: this runs once per route while cold, and what it allocates lengthens startup.
       const records = (node.records ??= [])
-      const alike = records.findIndex((record) => record.entry === route.entry && record.cors === route.cors && record.host === route.host && record.derived === route.derived)
-      const methods = alike === -1 ? route.methods : this.methodList([...records[alike].methods, ...route.methods])
-      const record = written(route, methods, '')
-      if (alike === -1) records.push(record)
-      else records[alike] = record
+      let alike = 0
+      while (alike < records.length && !(records[alike].entry === route.entry && records[alike].cors === route.cors && records[alike].host === route.host && records[alike].derived === route.derived)) alike++
+      records[alike] = written(route, alike === records.length ? route.methods : this.methodList(records[alike].methods.concat(route.methods)), '')
       if (route.derived) for (const method of route.methods) this.derivedMethods.add(method)
     }
   }
@@ -91,14 +90,19 @@ export class RouteTable {
    */
   seal (): void {
     const texts = new Map<string, string>()
+    const byList = new Map<readonly string[], string>()
     for (const node of this.nodes()) {
       if (node.params !== null) node.params = node.params.slice()
-      if (node.records === null) continue
-      const methods = new Set<string>()
-      for (const record of node.records) if (!record.entry.catchAll) for (const method of record.methods) if (method !== 'OPTIONS') methods.add(method)
-      const text = [...methods].join(', ')
-      const shared = texts.get(text) ?? (texts.set(text, text), text)
-      node.records = node.records.map((record) => written(record, record.methods, shared))
+      const records = node.records
+      if (records === null) continue
+      // One record's methods list (one per set of methods) finds its text, made once (the plugin's own OPTIONS route's is '').
+      const list = records.length === 1 ? records[0].methods : [...new Set(records.flatMap((record) => record.entry.catchAll ? [] : record.methods))]
+      let text = byList.get(list)
+      if (text === undefined) {
+        const made = list.filter((method) => method !== 'OPTIONS').join(', ')
+        byList.set(list, text = texts.get(made) ?? (texts.set(made, made), made))
+      }
+      node.records = records.map((record) => written(record, record.methods, text as string))
     }
     this.methodLists.clear()
   }
@@ -136,10 +140,10 @@ export class RouteTable {
         if (child === undefined) node.statics.set(segment.text, child = new Node())
         node = child
       } else {
-        node.params ??= []
-        let child = node.params.find((known) => known.segment.key === segment.key)
-        if (child === undefined) node.params.push(child = new Node(segment) as ParamNode)
-        node = child
+        const params = (node.params ??= [])
+        let known = 0
+        while (known < params.length && params[known].segment.key !== segment.key) known++
+        node = params[known] ?? (params[known] = new Node(segment) as ParamNode)
       }
     }
     return node
