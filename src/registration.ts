@@ -55,8 +55,8 @@ export class Registration implements Owner {
 
   /** Records a route `onRoute` reports; its policy is compiled when the app becomes ready, from its final options. */
   onRoute (route: SeenRoute, catchAll: boolean): void {
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    if (!catchAll && methods.includes('OPTIONS') && this.routes.optionsRoutes.has(catchAllPath(route.url))) throw optionsRouteConflict(route.url)
+    const options = Array.isArray(route.method) ? route.method.includes('OPTIONS') : route.method === 'OPTIONS'
+    if (!catchAll && options && this.routes.optionsRoutes.has(catchAllPath(route.url))) throw optionsRouteConflict(route.url)
     this.routes.record(route, catchAll ? this.entries.catchAll : this.entries.route)
   }
 
