@@ -170,7 +170,8 @@ function trimAnchors (regex: string): string {
   return out
 }
 
-function collapseSlashes (path: string): string {
+/** Runs of slashes as one (`ignoreDuplicateSlashes`). */
+export function collapseSlashes (path: string): string {
   return path.includes('//') ? path.replace(/\/\/+/g, '/') : path
 }
 

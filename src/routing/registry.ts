@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest, HTTPMethods, RouteOptions } from 'fastify'
-import { routerSettings, routeShapes, type PatternSegment, type RouterSettings } from './pattern.js'
+import { collapseSlashes, routerSettings, routeShapes, type PatternSegment, type RouterSettings } from './pattern.js'
 import { printedRoutes } from './printed-routes.js'
 import { RouteTable, type Owner, type RouteEntry, type RouteRecord } from './route-table.js'
 import type { StaticAnswers } from './served.js'
@@ -158,19 +158,23 @@ export class ServerRoutes {
   }
 }
 
-const servers = new WeakMap<object, ServerRoutes>()
+const kServerRoutes = Symbol('fastify-corsica.server-routes')
 
-/** The routes of the server `instance` belongs to, keyed weakly by the server: nothing is shared between servers or outlives one. */
+/**
+ * The routes of the server `instance` belongs to, held by that server (a non-enumerable symbol
+ * property): every registration on it reaches the same ones, and nothing lives at module level.
+ */
 export function routesOf (instance: FastifyInstance): ServerRoutes {
-  let routes = servers.get(instance.server)
-  if (routes === undefined) servers.set(instance.server, routes = new ServerRoutes(instance))
+  const server = instance.server as unknown as Record<symbol, ServerRoutes | undefined>
+  let routes = server[kServerRoutes]
+  if (routes === undefined) Object.defineProperty(server, kServerRoutes, { value: routes = new ServerRoutes(instance) })
   return routes
 }
 
 /** The part of a scope's prefix before any parameter, as `printedRoutes` keys spell paths (folded, slashes as the router reads them). */
 function canonicalPrefix (prefix: string, settings: RouterSettings): string {
   let head = prefix.split(/[:*(]/)[0]
-  if (settings.ignoreDuplicateSlashes) head = head.replace(/\/\/+/g, '/')
+  if (settings.ignoreDuplicateSlashes) head = collapseSlashes(head)
   head = head.replace(/\/+$/, '')
   return settings.caseSensitive ? head : head.toLowerCase()
 }

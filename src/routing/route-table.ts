@@ -67,7 +67,7 @@ export class RouteTable {
     for (const shape of shapes) {
       const node = this.nodeOf(shape)
       if (shape.every((segment) => segment.kind === 'static')) this.statics.set(`/${shape.map((segment) => (segment as { text: string }).text).join('/')}`, node)
-      // Plain loops, no closures or spreads: this runs once per route while cold, and what it allocates lengthens startup.
+      // The record joined by a plain loop, no closure or spread: this runs once per route while cold, and what it allocates lengthens startup.
       const records = (node.records ??= [])
       let alike = 0
       while (alike < records.length && !(records[alike].entry === route.entry && records[alike].cors === route.cors && records[alike].host === route.host && records[alike].derived === route.derived)) alike++
