@@ -8,7 +8,8 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 11)
+// 21 processes: with 11 the medians moved by 5 to 10 points from run to run on a shared machine.
+const RUNS = Number(process.env.BENCH_RUNS ?? 21)
 const PATHS = 5000
 // 'bare, again' is an A/A check: how far two identical variants land apart on this machine.
 // 'after a route' declares the routes (after loading the plugin) in a scope of their own after a
