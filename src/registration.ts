@@ -158,11 +158,8 @@ export class Registration implements Owner {
   /** Routes declared before the plugin loaded (no `await` on register) run its hooks unseen by `onRoute`: startup fails, naming them (§3.10). */
   private refuseRoutesDeclaredBefore (): void {
     const unseen = this.routes.unseen(this.instance)
-    if (unseen.length === 0) return
-    throw errorWithIssues(CorsRoutesUnseenError, 'the routes', unseen.map((route) => ({
-      path: route,
-      message: 'was declared before fastify-corsica loaded, so its preflights cannot be judged by its options; register the plugin with `await app.register(corsPlugin, options)` before declaring routes or registering plugins that declare them'
-    })))
+    const message = 'was declared before fastify-corsica loaded, so its preflights cannot be judged by its options; register the plugin with `await app.register(corsPlugin, options)` before declaring routes or registering plugins that declare them'
+    if (unseen.length > 0) throw errorWithIssues(CorsRoutesUnseenError, 'the routes', unseen.map((path) => ({ path, message })))
   }
 }
 

@@ -57,6 +57,18 @@ test('several problems are reported together in one error', async (t) => {
   t.match(error.message, /optionsSuccessStatus: expected a whole number from 200 to 299/)
 })
 
+test('a list with 25 problems: the message spells out 20, each with its own path and message, and says how many more; error.issues holds all', async (t) => {
+  const origin = Array.from({ length: 25 }, (_, i) => `ftp://host${i}.example`)
+  const error = await registrationError({ origin })
+  t.equal(error.issues?.length, 25)
+  const lines = error.message.split('\n')
+  t.equal(lines[0], 'fastify-corsica: 25 problems in the options:')
+  t.equal(lines.length, 22)
+  t.equal(lines[1], `  - origin[0]: ${error.issues?.[0].message as string}`)
+  t.match(lines[20], /^ {2}- origin\[19\]: "ftp:\/\/host19\.example" has the scheme 'ftp:'/)
+  t.equal(lines[21], '  - and 5 more (error.issues lists every one)')
+})
+
 test('options that are not an object are refused', async (t) => {
   const error = await registrationError([1, 2])
   t.match(error.message, /\(options\): expected an options object, got an array/)

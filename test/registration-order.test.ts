@@ -20,7 +20,21 @@ test('register without await, routes right after: startup fails naming every suc
   const error = await app.ready().then(() => null, (error: Error & { code?: string, issues?: Array<{ path: string }> }) => error)
   t.equal(error?.code, 'FST_CORS_ROUTES_DECLARED_BEFORE_PLUGIN')
   t.same(error?.issues?.map((issue) => issue.path).sort(), ['DELETE /early', 'GET /partner', 'HEAD /partner', 'PUT /host {"host":"api.example"}'])
-  t.match(error?.message, /^fastify-corsica: 4 problems in the routes:\n {2}- DELETE \/early: was declared before fastify-corsica loaded, so its preflights cannot be judged by its options; register the plugin with `await app\.register\(corsPlugin, options\)` before declaring routes/)
+  // The reason and the fix, shared by every route, are said once, then the routes.
+  t.equal(error?.message, 'fastify-corsica: 4 problems in the routes; each of these was declared before fastify-corsica loaded, so its preflights cannot be judged by its options; register the plugin with `await app.register(corsPlugin, options)` before declaring routes or registering plugins that declare them:\n' +
+    `${error?.issues?.map((issue) => `  - ${issue.path}`).join('\n') as string}`)
+})
+
+test('hundreds of routes declared before the plugin: the message names the first 20 and how many more, error.issues every one', async (t) => {
+  const app = Fastify()
+  for (let i = 0; i < 300; i++) app.get(`/r${i}`, async () => 'ok')
+  app.register(corsPlugin, { origin: [APP] })
+  const error = await app.ready().then(() => null, (error: Error & { issues?: Array<{ path: string }> }) => error)
+  t.equal(error?.issues?.length, 600, 'each GET and the HEAD Fastify adds beside it')
+  const lines = (error?.message ?? '').split('\n')
+  t.match(lines[0], /^fastify-corsica: 600 problems in the routes; each of these was declared before fastify-corsica loaded/)
+  t.same(lines.slice(1, 21), error?.issues?.slice(0, 20).map((issue) => `  - ${issue.path}`))
+  t.same(lines.slice(21), ['  - and 580 more (error.issues lists every one)'])
 })
 
 test('the same app with the registration awaited starts, and every route is judged by its own options', async (t) => {

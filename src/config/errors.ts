@@ -26,11 +26,14 @@ export const CorsDelegatorResultError: MessageError = createError('FST_CORS_INVA
 /** An error carrying every problem found, so a user fixes the whole configuration in one pass. */
 export type ErrorWithIssues = InstanceType<MessageError> & { readonly issues: readonly ConfigIssue[] }
 
-/** Builds `Kind` with a message listing every issue (`where`: 'the options', 'config.cors of route GET /x'), and the issues themselves. */
+/** At most this many problems are spelt out in a message; `error.issues` holds every one (docs/behaviour.md §1.3). */
+const ISSUES_SHOWN = 20
+/** Builds `Kind` with a message listing the issues (`where`: 'the options', 'config.cors of route GET /x'; a message all share said once), and the issues. */
 export function errorWithIssues (Kind: MessageError, where: string, issues: readonly ConfigIssue[]): ErrorWithIssues {
-  const lines = issues.map((issue) => `  - ${issue.path}: ${issue.message}`)
-  const noun = issues.length === 1 ? 'problem' : 'problems'
-  const error = new Kind(`${issues.length} ${noun} in ${where}:\n${lines.join('\n')}`) as ErrorWithIssues
+  const alike = issues.length > 1 && issues.every((issue) => issue.message === issues[0].message)
+  const lines = issues.slice(0, ISSUES_SHOWN).map((issue) => alike ? `  - ${issue.path}` : `  - ${issue.path}: ${issue.message}`)
+  if (issues.length > ISSUES_SHOWN) lines.push(`  - and ${issues.length - ISSUES_SHOWN} more (error.issues lists every one)`)
+  const error = new Kind(`${issues.length} ${issues.length === 1 ? 'problem' : 'problems'} in ${where}${alike ? `; each of these ${issues[0].message}` : ''}:\n${lines.join('\n')}`) as ErrorWithIssues
   Object.defineProperty(error, 'issues', { value: issues, enumerable: true })
   return error
 }
