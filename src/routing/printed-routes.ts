@@ -9,8 +9,8 @@ export function printedRoutes (printed: string, wanted?: ReadonlySet<string>): M
   const paths: string[] = []
   let current: string[] = []
   // A key is `METHOD path...`: under a path no wanted key continues, there is nothing to read.
-  const tails = wanted === undefined ? null : [...wanted].map((key) => key.slice(key.indexOf(' ') + 1))
-  const wants = (path: string): boolean => tails === null || tails.some((tail) => tail.startsWith(path))
+  const tails = wanted === undefined ? null : [...new Set([...wanted].map((key) => key.slice(key.indexOf(' ') + 1)))].sort()
+  const wants = (path: string): boolean => tails === null || continues(tails, path)
   let skipBelow = -1
   const handlers = (path: string, text: string): string[] | null => {
     const handler = /^(.*?) \(([A-Z][A-Z, -]*)\)( \{.*\})?$/.exec(text)
@@ -54,6 +54,17 @@ export function printedRoutes (printed: string, wanted?: ReadonlySet<string>): M
   // A RegExp's last match stays reachable (RegExp.lastMatch), and with it the whole printed tree it was cut from.
   /^/.test('')
   return routes
+}
+
+/** Whether some of the sorted `tails` starts with `path`: those that do come first among those not below it (a binary search, not a scan per line). */
+function continues (tails: readonly string[], path: string): boolean {
+  let low = 0
+  for (let high = tails.length; low < high;) {
+    const middle = (low + high) >>> 1
+    if (tails[middle] < path) low = middle + 1
+    else high = middle
+  }
+  return low < tails.length && tails[low].startsWith(path)
 }
 
 /** A route as printed: its name as Fastify shows it (for messages) and the hooks it runs. */

@@ -91,15 +91,15 @@ export class ServerRoutes {
     // The HEAD route Fastify adds beside a GET one shares its hooks: judged with it, one printRoutes fewer.
     const twin = (key: string): boolean => key.startsWith('HEAD ') && candidates.has(`GET ${key.slice(5)}`)
     const methods = new Set([...candidates.keys()].filter((key) => !twin(key)).map((key) => key.split(' ')[0]))
-    const unseen: string[] = []
+    const unseen = new Set<string>()
     for (const method of methods) {
       const printed = instance.printRoutes({ includeMeta: [...this.hookKinds], method: method as HTTPMethods })
       for (const [key, { hooks }] of printedRoutes(printed, new Set(candidates.keys()))) {
         const ours = hooks.filter((hook) => this.before.has(hook))
-        if (ours.length > 0 && ours.every((hook) => this.before.get(hook)?.has(key) === true)) unseen.push(key)
+        if (ours.length > 0 && ours.every((hook) => this.before.get(hook)?.has(key) === true)) unseen.add(key)
       }
     }
-    const twins = [...candidates.keys()].filter((key) => twin(key) && unseen.includes(`GET ${key.slice(5)}`))
+    const twins = [...candidates.keys()].filter((key) => twin(key) && unseen.has(`GET ${key.slice(5)}`))
     this.before.clear()
     return [...unseen, ...twins].map((key) => candidates.get(key) as string)
   }
