@@ -18,9 +18,7 @@ const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 
 
 /** `1*tchar`. */
 export function isToken (value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    if (!isTchar(value.charCodeAt(i))) return false
-  }
+  for (let i = 0; i < value.length; i++) if (!isTchar(value.charCodeAt(i))) return false
   return value.length > 0
 }
 
@@ -68,13 +66,7 @@ export function reflectableHeaderList (value: string): string | null {
 
 /** Splits `'a, b'` or `['a', 'b']` into trimmed, non-empty items. */
 export function splitList (value: string | readonly string[]): string[] {
-  const items = typeof value === 'string' ? value.split(',') : value
-  const out: string[] = []
-  for (const item of items) {
-    const trimmed = item.trim()
-    if (trimmed !== '') out.push(trimmed)
-  }
-  return out
+  return (typeof value === 'string' ? value.split(',') : value).map((item) => item.trim()).filter((item) => item !== '')
 }
 
 export interface ListCheck {

@@ -222,15 +222,11 @@ function finish (registration: Registration, request: FastifyRequest, reply: Fas
   if (answer.maxAge !== null) reply.header('access-control-max-age', answer.maxAge)
   if (answer.cacheControl !== null) reply.header('cache-control', answer.cacheControl)
   if (!answer.preflightContinue) {
-    sendEmpty(reply, answer.successStatus)
+    // Safari waits for a body on a 204 without Content-Length, so say 0 explicitly.
+    reply.code(answer.successStatus).header('content-length', '0').send()
     return
   }
   // The route it landed on, read now if it was not (null): only a preflight passed on needs it.
   if ((landed === null ? registration.routes.entryOf('OPTIONS', request.routeOptions) : landed)?.catchAll === true) reply.code(answer.successStatus)
   done()
-}
-
-/** Safari waits for a body on a 204 without Content-Length, so say 0 explicitly. */
-export function sendEmpty (reply: FastifyReply, status: number): void {
-  reply.code(status).header('content-length', '0').send()
 }
