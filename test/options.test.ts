@@ -156,8 +156,24 @@ test('configured origins with a path, query, fragment or user info are refused',
 test('configured origins with an unknown scheme or no scheme are refused', async (t) => {
   const error = await registrationError({ origin: ['ftp://a.example', 'a.example', 'chrome-extension://abc'] })
   t.match(error.message, /origin\[0\]: .* has the scheme 'ftp:'/)
-  t.match(error.message, /origin\[1\]: "a\.example" is not an origin; an origin is scheme:\/\/host\[:port\] only/)
+  t.match(error.message, /origin\[1\]: "a\.example" is not an origin; did you mean 'https:\/\/a\.example'\?/)
   t.match(error.message, /origin\[2\]: .*use a RegExp for other schemes/)
+})
+
+test('an origin written without its scheme is refused with the origin it likely means', async (t) => {
+  const error = await registrationError({ origin: ['app.example.com', 'localhost:3000', '127.0.0.1:8080', '[::1]:5173', '*.example.com', 'api.example.com:8443', 'example.com/app', 'not an origin', '//a.example'] })
+  t.same((error.issues ?? []).map((issue) => issue.message), [
+    '"app.example.com" is not an origin; did you mean \'https://app.example.com\'?',
+    '"localhost:3000" is not an origin; did you mean \'http://localhost:3000\'?',
+    '"127.0.0.1:8080" is not an origin; did you mean \'http://127.0.0.1:8080\'?',
+    '"[::1]:5173" is not an origin; did you mean \'http://[::1]:5173\'?',
+    '"*.example.com" is not an origin; did you mean \'https://*.example.com\'?',
+    '"api.example.com:8443" is not an origin; did you mean \'https://api.example.com:8443\'?',
+    // Nothing is suggested that would be refused in turn.
+    '"example.com/app" is not an origin; an origin is scheme://host[:port] only, e.g. \'https://app.example.com\'',
+    '"not an origin" is not an origin; an origin is scheme://host[:port] only, e.g. \'https://app.example.com\'',
+    '"//a.example" is not an origin; an origin is scheme://host[:port] only, e.g. \'https://app.example.com\''
+  ])
 })
 
 test('a single invalid origin string is refused with its path', async (t) => {

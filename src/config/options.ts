@@ -113,6 +113,8 @@ export function resolveOptions (raw: unknown, known: readonly string[], source: 
   }
   const credentials = merged.credentials ?? DEFAULTS.credentials
   const context: SafetyContext = { credentials, credentialsFrom: credentials && inherits ? source.inheritedFrom : null, tolerate: merged }
+  // Whether option `name` is checked here: set by these options, or resolved afresh (no base).
+  const setHere = (name: string): boolean => base === null || name in own
   const ownOr = <T>(key: keyof ResolvedOptions, resolve: () => T): T => (base === null || key in own ? resolve() : base.options[key] as T)
   const check = (path: string, list: ListCheck): HeaderList => {
     for (const problem of list.problems) issues.push({ path, message: problem })
@@ -121,9 +123,9 @@ export function resolveOptions (raw: unknown, known: readonly string[], source: 
 
   // Each option on its own.
   const methods = ownOr('methods', () => merged.methods === 'auto' ? 'auto' as const : check('methods', checkMethods(merged.methods ?? DEFAULTS.methods)))
-  if (methods !== 'auto' && methods.items.length === 0 && setHere(own, base, 'methods')) issues.push({ path: 'methods', message: "is empty; list the methods cross-origin callers may use, e.g. 'GET,POST', or use 'auto'" })
+  if (methods !== 'auto' && methods.items.length === 0 && setHere('methods')) issues.push({ path: 'methods', message: "is empty; list the methods cross-origin callers may use, e.g. 'GET,POST', or use 'auto'" })
   const allowedHeaders = ownOr('allowedHeaders', () => merged.allowedHeaders === undefined ? null : check('allowedHeaders', checkHeaderNames(merged.allowedHeaders)))
-  for (const name of setHere(own, base, 'allowedHeaders') ? allowedHeaders?.items ?? [] : []) {
+  for (const name of setHere('allowedHeaders') ? allowedHeaders?.items ?? [] : []) {
     const why = forbiddenRequestHeader(name)
     if (why !== null) issues.push({ path: 'allowedHeaders', message: `${JSON.stringify(name)} is ${why}; remove it` })
   }
@@ -193,11 +195,6 @@ export function resolveOptions (raw: unknown, known: readonly string[], source: 
     hook: merged.hook ?? DEFAULTS.hook
   }
   return { resolution: { raw: merged, options, warnings, originKey }, issues }
-}
-
-/** True when option `name` is checked here: set by these options, or resolved afresh (no base). */
-function setHere (own: Record<string, unknown>, base: Resolution | null, name: string): boolean {
-  return base === null || name in own
 }
 
 /** A static origin compiled, with the checks that depend on credentials and the opt-outs (§2.4). */

@@ -111,7 +111,11 @@ const ORIGIN_HINT = "an origin is scheme://host[:port] only, e.g. 'https://app.e
 export function parseConfiguredOrigin (raw: string): Parsed {
   if (raw === 'null') return { kind: 'exact', origin: 'null' }
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(raw)
-  if (scheme === null) return { kind: 'error', message: `${JSON.stringify(raw)} is not an origin; ${ORIGIN_HINT}` }
+  if (scheme === null) {
+    // A host without its scheme ('app.example.com', 'localhost:3000'): name the origin it likely means, http for a loopback host.
+    const likely = `${/^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(raw) ? 'http' : 'https'}://${raw}`
+    return { kind: 'error', message: `${JSON.stringify(raw)} is not an origin; ${parseConfiguredOrigin(likely).kind === 'error' ? ORIGIN_HINT : `did you mean '${likely}'?`}` }
+  }
   const protocol = scheme[1].toLowerCase()
   if (protocol !== 'http' && protocol !== 'https') {
     return { kind: 'error', message: `${JSON.stringify(raw)} has the scheme '${protocol}:'; only http and https origins (or 'null') can be listed, use a RegExp for other schemes` }

@@ -255,7 +255,5 @@ function written (route: Omit<RouteRecord, 'autoMethods'>, methods: readonly str
 
 /** A host constraint allows the request's Host when equal to it, or a RegExp it matches (find-my-way's host strategy). */
 function allowsHost (constraint: string | RegExp | undefined, host: string | undefined): boolean {
-  if (constraint === undefined) return true
-  if (host === undefined) return false
-  return typeof constraint === 'string' ? constraint === host : constraint.test(host)
+  return constraint === undefined || (host !== undefined && (typeof constraint === 'string' ? constraint === host : constraint.test(host)))
 }
