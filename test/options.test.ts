@@ -169,7 +169,7 @@ test('an origin written without its scheme is refused with the origin it likely 
     '"[::1]:5173" is not an origin; did you mean \'http://[::1]:5173\'?',
     '"*.example.com" is not an origin; did you mean \'https://*.example.com\'?',
     '"api.example.com:8443" is not an origin; did you mean \'https://api.example.com:8443\'?',
-    // Nothing is suggested that would be refused in turn.
+    // Nothing is suggested that is not a well-formed origin itself (the safety checks of §2.4 still apply to what is).
     '"example.com/app" is not an origin; an origin is scheme://host[:port] only, e.g. \'https://app.example.com\'',
     '"not an origin" is not an origin; an origin is scheme://host[:port] only, e.g. \'https://app.example.com\'',
     '"//a.example" is not an origin; an origin is scheme://host[:port] only, e.g. \'https://app.example.com\''
