@@ -73,6 +73,63 @@ test('host constraints given as RegExps with the g or y flag: the same answer ev
   t.equal((await send('OPTIONS', '/records/1', { ...asks(APP, 'DELETE'), host: 'api.test' })).status, 204)
 })
 
+test('patterns that differ only by a parameter RegExp, one behind a host constraint: a preflight is judged by the routes whose RegExp accepts the value (HTTP/1.1 and HTTP/2)', async (t) => {
+  for (const http2 of [false, true]) {
+    const ran: string[] = []
+    const app = (http2 ? Fastify({ http2: true }) : Fastify()) as unknown as FastifyInstance
+    await app.register(corsPlugin, { origin: [APP, PARTNER], methods: ['GET', 'PUT', 'PATCH', 'DELETE'] })
+    const handler = (name: string) => async () => { ran.push(name); return name }
+    // The digits-only route is the admin host's; any other value goes to the cors: false route, whatever the host.
+    app.patch('/items/:id', { config: { cors: false } }, handler('closed'))
+    app.patch('/items/:id(^\\d+$)', { constraints: { host: 'admin.test' } }, handler('digits'))
+    // The other way round: the admin host's RegExp route is partner-only; other values go to the open route.
+    app.put('/docs/:id(^\\d+$)', { constraints: { host: 'admin.test' }, config: { cors: { origin: [PARTNER] } } }, handler('partner-digits'))
+    app.put('/docs/:id', handler('open'))
+    // The host rule holds within a pattern only: on the admin host, '7' is served by the cors: false RegExp route.
+    app.delete('/files/:id', { constraints: { host: 'admin.test' } }, handler('admin-files'))
+    app.delete('/files/:id(^\\d+$)', { config: { cors: false } }, handler('closed-digits'))
+    const send: (method: string, path: string, host: string, headers?: Record<string, string>) => Promise<{ status: number, body: string, headers: Record<string, unknown> }> = http2
+      ? await serveHttp2(t, app as never)
+      : await (async () => { const plain = await serve(t, app); return async (method, path, host, headers = {}) => await plain(method, path, { ...headers, host }) })()
+    const label = http2 ? 'HTTP/2' : 'HTTP/1.1'
+    // The value the admin route's RegExp refuses ('5;jsessionid=1' is one value without useSemicolonDelimiter): the cors: false route.
+    for (const path of ['/items/5;jsessionid=1', '/items/abc']) {
+      const refused = await send('OPTIONS', path, 'admin.test', asks(APP, 'PATCH'))
+      t.equal(refused.status, 403, `${label} ${path}`)
+      t.equal(refused.body, DISABLED, `${label} ${path}`)
+      t.same(corsOf(refused as never), {})
+      t.equal((await send('PATCH', path, 'admin.test', { origin: APP })).body, 'closed', `${label}: the router serves ${path} with the cors: false route`)
+    }
+    // A value both accept on the admin host: the router tries patterns in an order of its own, so both are judged (§5.2) and the strictest refuses.
+    t.equal((await send('OPTIONS', '/items/5', 'admin.test', asks(APP, 'PATCH'))).body, DISABLED, label)
+    // The partner-only RegExp route does not take '1-2': the open route's answer.
+    const open = await send('OPTIONS', '/docs/1-2', 'admin.test', asks(APP, 'PUT'))
+    t.equal(open.status, 204, label)
+    t.same(corsOf(open as never), { vary: 'Origin, Access-Control-Request-Headers', 'access-control-allow-origin': APP, 'access-control-allow-methods': 'GET, PUT, PATCH, DELETE' }, label)
+    t.equal((await send('PUT', '/docs/1-2', 'admin.test', { origin: APP })).body, 'open', label)
+    t.equal((await send('OPTIONS', '/docs/12', 'admin.test', asks(APP, 'PUT'))).body, ORIGIN_REFUSED, `${label}: '12' may be the partner-only route's`)
+    t.equal((await send('OPTIONS', '/files/7', 'admin.test', asks(APP, 'DELETE'))).body, DISABLED, label)
+    t.equal((await send('DELETE', '/files/7', 'admin.test', { origin: APP })).body, 'closed-digits', `${label}: the router tries the RegExp pattern first`)
+    t.same(ran, ['closed', 'closed', 'open', 'closed-digits'])
+  }
+})
+
+test('a parameter RegExp is tested on the value as sent, not folded: a case-insensitive router serves /k/\u212A (Kelvin sign) with the cors: false route', async (t) => {
+  for (const constraints of [{}, { version: '1.0.0' }]) {
+    const app = Fastify(withRouterOptions({ caseSensitive: false }))
+    await app.register(corsPlugin, { origin: [APP], methods: 'GET,DELETE' })
+    app.delete('/k/:c(^\u212A$)', { constraints, config: { cors: false } }, async () => 'kelvin')
+    app.delete('/k/:c', async () => 'other')
+    const send = await serve(t, app)
+    const label = JSON.stringify(constraints)
+    // Folded, the Kelvin sign is 'k', which the RegExp refuses even ignoring case; as sent, it accepts it.
+    const kelvin = await send('OPTIONS', '/k/%E2%84%AA', asks(APP, 'DELETE'))
+    t.equal(kelvin.body, DISABLED, label)
+    t.equal((await send('DELETE', '/k/%E2%84%AA', { origin: APP, 'accept-version': '1.x' })).body, 'kelvin', label)
+    t.equal((await send('OPTIONS', '/k/k', asks(APP, 'DELETE'))).status, 204, label)
+  }
+})
+
 /** An app whose onRoute hook, added after the plugin, changes routes' config and constraints. */
 async function appWithLateHook (counts: Record<string, number>): Promise<FastifyInstance> {
   const app = Fastify()

@@ -33,10 +33,7 @@ export function actualRequest (registration: Registration, request: FastifyReque
     return
   }
   resolvePolicy(registration.instance, policy, route.cors, request, (error, resolved, resolvedRule) => {
-    if (error !== null) {
-      done(error)
-      return
-    }
+    if (error !== null) return done(error)
     settle(registration, request, reply, resolved as Policy, resolvedRule as StaticRule, landed.url)
     done(null, payload)
   })

@@ -30,10 +30,7 @@ export class Delegation implements PerRequestOptions {
   /** Calls the delegator for this request and hands back the policy to apply. */
   resolve (request: FastifyRequest, routeCors: unknown, done: (error: Error | null, policy?: Policy) => void): void {
     callUserFunction(this.delegator as never, this.takesCallback, this.instance, request, DELEGATOR, (error, result) => {
-      if (error !== null) {
-        done(error)
-        return
-      }
+      if (error !== null) return done(error)
       try {
         done(null, this.compile(result, routeCors))
       } catch (invalid) {

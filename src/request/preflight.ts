@@ -71,10 +71,7 @@ export function preflight (registration: Registration, request: FastifyRequest, 
     const { record, route } = candidates[index]
     const rule = staticRule(route.policy)
     const judged = (error: Error | null, policy?: Policy, resolvedRule?: StaticRule): void => {
-      if (error !== null) {
-        done(error)
-        return
-      }
+      if (error !== null) return done(error)
       const verdict = judge(policy as Policy, resolvedRule as StaticRule, request, record, registration)
       if (verdict.refused !== null) finish(registration, request, reply, done, verdict, landed)
       else {

@@ -30,10 +30,7 @@ function resolveOrigin (instance: FastifyInstance, policy: Policy, request: Fast
     return
   }
   callUserFunction(origin.fn, origin.takesCallback, instance, request.headers.origin, ORIGIN_FUNCTION, (error, value) => {
-    if (error !== null) {
-      then(error)
-      return
-    }
+    if (error !== null) return then(error)
     let rule: StaticRule
     try {
       rule = ruleForResult(value, policy.credentials, origin.results)

@@ -182,9 +182,9 @@ function trimLastSlash (path: string): string {
 /**
  * The request's path in segments, as the router compares it with routes: query (and with
  * `useSemicolonDelimiter` what follows `;`) cut off, slashes as the settings say, each segment
- * percent-decoded (`%2F` stays inside it) and folded unless `caseSensitive`; null when unreadable.
+ * percent-decoded (`%2F` stays inside it) and folded unless `caseSensitive` (or `fold` is false); null when unreadable.
  */
-export function requestSegments (url: string, settings: RouterSettings): string[] | null {
+export function requestSegments (url: string, settings: RouterSettings, fold = !settings.caseSensitive): string[] | null {
   let path = url
   if (path.charCodeAt(0) !== SLASH) {
     const fromAbsolute = pathOfAbsoluteUrl(path)
@@ -204,7 +204,7 @@ export function requestSegments (url: string, settings: RouterSettings): string[
         return null
       }
     }
-    segments[i] = settings.caseSensitive ? segment : segment.toLowerCase()
+    segments[i] = fold ? segment.toLowerCase() : segment
   }
   return segments
 }

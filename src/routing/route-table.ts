@@ -196,22 +196,18 @@ export class RouteTable {
     return this.derivedMethods.has(method)
   }
 
-  /** The routes on these nodes (each holding records) that serve `method` for `host`; a host-constrained one wins over one without (find-my-way). */
+  /** The routes on these nodes (each holding records) that serve `method` for `host`; on one node, a host-constrained one wins over one without (find-my-way). */
   private servedOn (nodes: readonly Node[], method: string, host: string | undefined, derived: boolean): RouteRecord[] {
     const served: RouteRecord[] = []
-    let hostConstrained = false
     for (const node of nodes) {
-      for (const record of node.records as RouteRecord[]) {
-        if (record.derived !== derived || !record.methods.includes(method) || !allowsHost(record.host, host)) continue
-        served.push(record)
-        hostConstrained ||= record.host !== undefined
-      }
+      const here = (node.records as RouteRecord[]).filter((record) => record.derived === derived && record.methods.includes(method) && allowsHost(record.host, host))
+      served.push(...(here.some((record) => record.host !== undefined) ? here.filter((record) => record.host !== undefined) : here))
     }
-    return hostConstrained ? served.filter((record) => record.host !== undefined) : served
+    return served
   }
 
-  /** Routes with a constraint a preflight cannot carry whose pattern may match the path, for `method` and `host` (§5.4). */
-  constrained (segments: readonly string[], method: string, host: string | undefined): RouteRecord[] {
+  /** Routes with a constraint a preflight cannot carry whose pattern may match the path (§5.4); parameter RegExps test `sent`, the segments not folded. */
+  constrained (segments: readonly string[], sent: readonly string[], method: string, host: string | undefined): RouteRecord[] {
     const found: RouteRecord[] = []
     const take = (node: Node): void => {
       for (const record of node.records ?? NONE) if (record.derived && record.methods.includes(method) && allowsHost(record.host, host)) found.push(record)
@@ -225,22 +221,24 @@ export class RouteTable {
       }
       const child = node.statics?.get(segments[depth])
       if (child !== undefined) walk(child, depth + 1)
-      for (const next of node.params ?? NONE) if (next.segment.matcher.test(segments[depth])) walk(next, depth + 1)
+      for (const next of node.params ?? NONE) if (next.segment.matcher.test(sent[depth])) walk(next, depth + 1)
     }
     walk(this.root, 0)
     return found
   }
 
-  /** True when the parameter segment, filled with the values from `used` on, is this path segment. */
+  /** True when the parameter segment filled with the values from `used` on is this path segment, and its RegExp accepts them unfolded (as the router tests them). */
   private filledIs (segment: ParamSegment, values: ReadonlyArray<[string, string | undefined]>, used: number, text: string): boolean {
     const { statics, names } = segment
     let spelled = statics[0]
+    let sent = spelled
     for (let i = 0; i < names.length; i++) {
       const value = values[used + i]
       if (value === undefined || value[0] !== names[i]) return false
       spelled += this.fold(value[1] as string) + statics[i + 1]
+      sent += `${value[1] as string}${statics[i + 1]}`
     }
-    return spelled === text
+    return spelled === text && segment.matcher.test(sent)
   }
 
   private fold (value: string): string {
