@@ -151,7 +151,7 @@ export class RouteTable {
 
   /**
    * The routes on the patterns that, filled with the params the router found in order, are the
-   * path (several only when patterns differ by a parameter RegExp alone), that serve `method` for
+   * path (several only when patterns differ by parameter RegExps that accept it), that serve `method` for
    * `host` without a constraint a preflight cannot carry (`derived`: only those with one).
    */
   identify (segments: readonly string[], params: Readonly<Record<string, string | undefined>>, method: string, host: string | undefined, derived = false): RouteRecord[] {
