@@ -115,7 +115,7 @@ export function resolveOptions (raw: unknown, known: readonly string[], source: 
   const context: SafetyContext = { credentials, credentialsFrom: credentials && inherits ? source.inheritedFrom : null, tolerate: merged }
   // Whether option `name` is checked here: set by these options, or resolved afresh (no base).
   const setHere = (name: string): boolean => base === null || name in own
-  const ownOr = <T>(key: keyof ResolvedOptions, resolve: () => T): T => (base === null || key in own ? resolve() : base.options[key] as T)
+  const ownOr = <T>(key: keyof ResolvedOptions, resolve: () => T): T => (setHere(key) ? resolve() : (base as Resolution).options[key] as T)
   const check = (path: string, list: ListCheck): HeaderList => {
     for (const problem of list.problems) issues.push({ path, message: problem })
     return { items: list.items, header: list.header }

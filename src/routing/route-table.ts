@@ -199,27 +199,32 @@ export class RouteTable {
   /** The routes on these nodes (each holding records) that serve `method` for `host`; on one node, a host-constrained one wins over one without (find-my-way). */
   private servedOn (nodes: readonly Node[], method: string, host: string | undefined, derived: boolean): RouteRecord[] {
     const served: RouteRecord[] = []
+    const serves = (record: RouteRecord): boolean => record.derived === derived && record.methods.includes(method) && allowsHost(record.host, host)
     for (const node of nodes) {
-      const here = (node.records as RouteRecord[]).filter((record) => record.derived === derived && record.methods.includes(method) && allowsHost(record.host, host))
-      served.push(...(here.some((record) => record.host !== undefined) ? here.filter((record) => record.host !== undefined) : here))
+      const records = node.records as RouteRecord[]
+      const hostWins = records.some((record) => record.host !== undefined && serves(record))
+      for (const record of records) if (serves(record) && (!hostWins || record.host !== undefined)) served.push(record)
     }
     return served
   }
 
-  /** Routes with a constraint a preflight cannot carry whose pattern may match the path (§5.4); parameter RegExps test `sent`, the segments not folded. */
-  constrained (segments: readonly string[], sent: readonly string[], method: string, host: string | undefined): RouteRecord[] {
+  /**
+   * Routes with a constraint a preflight cannot carry whose pattern may match the path (§5.4), from
+   * its segments not folded: parameter RegExps test them as sent (as the router does), static segments are folded here.
+   */
+  constrained (sent: readonly string[], method: string, host: string | undefined): RouteRecord[] {
     const found: RouteRecord[] = []
     const take = (node: Node): void => {
       for (const record of node.records ?? NONE) if (record.derived && record.methods.includes(method) && allowsHost(record.host, host)) found.push(record)
     }
     const walk = (node: Node, depth: number): void => {
-      const rest = `/${segments.slice(depth).join('/')}`
+      const rest = this.fold(`/${sent.slice(depth).join('/')}`)
       for (const { prefix, node: next } of node.wildcards ?? NONE) if (rest.startsWith(prefix)) take(next)
-      if (depth === segments.length) {
+      if (depth === sent.length) {
         take(node)
         return
       }
-      const child = node.statics?.get(segments[depth])
+      const child = node.statics?.get(this.fold(sent[depth]))
       if (child !== undefined) walk(child, depth + 1)
       for (const next of node.params ?? NONE) if (next.segment.matcher.test(sent[depth])) walk(next, depth + 1)
     }

@@ -48,7 +48,7 @@ export function servedRoutes (instance: FastifyInstance, routes: ServerRoutes, m
     const versioned = instance.findRoute({ method: method as HTTPMethods, url, constraints: { ...(host === undefined ? {} : { host }), version: '*' } })
     if (versioned !== null && identify(versioned.params as Record<string, string>, true).length === 0) return OUTSIDE
   }
-  const constrained = table.derives(method) ? table.constrained(segmentsOf(), settings.caseSensitive ? segmentsOf() : requestSegments(url, settings, false) as string[], method, host) : []
+  const constrained = table.derives(method) ? table.constrained(settings.caseSensitive ? segmentsOf() : requestSegments(url, settings, false) as string[], method, host) : []
   const records = (constrained.length === 0 ? served : [...new Set([...served, ...constrained])]).filter((record) => !record.entry.catchAll)
   return records.length === 0 ? NONE : { kind: 'routes', records }
 }
