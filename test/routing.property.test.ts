@@ -231,6 +231,9 @@ function routeAllows (route: DeclaredRoute, routes: readonly DeclaredRoute[], or
   return { origin: originOk, method: methodOk }
 }
 
+/** A route's URL without its parameter RegExps: what routes differing only by a RegExp share. */
+const spelling = (route: DeclaredRoute): string => route.url.replace(/\([^)]*\)/g, '')
+
 /**
  * Routes of one method a preflight cannot tell apart (the plugin then judges by the strictest):
  * a version constraint (a preflight cannot carry Accept-Version), or two patterns that differ
@@ -239,7 +242,7 @@ function routeAllows (route: DeclaredRoute, routes: readonly DeclaredRoute[], or
  */
 function ambiguous (routes: readonly DeclaredRoute[], method: string): boolean {
   if (routes.some((route) => serves(route, method) && route.version !== null)) return true
-  const shapes = routes.filter((route) => serves(route, method)).map((route) => route.url.replace(/\([^)]*\)/g, ''))
+  const shapes = routes.filter((route) => serves(route, method)).map(spelling)
   return new Set(shapes).size !== shapes.length
 }
 
@@ -250,7 +253,6 @@ function ambiguous (routes: readonly DeclaredRoute[], method: string): boolean {
  * a lower version of a versioned route outside is not found.
  */
 function indistinguishable (route: DeclaredRoute, routes: readonly DeclaredRoute[], method: string): boolean {
-  const spelling = (declared: DeclaredRoute): string => declared.url.replace(/\([^)]*\)/g, '')
   if (route.owner !== null) return false
   // Or a lower version of a versioned route outside (version '*' finds the highest only).
   const higher = (other: DeclaredRoute): boolean => route.version !== null && other.version !== null && other.version > route.version

@@ -218,8 +218,10 @@ export class RouteTable {
       for (const record of node.records ?? NONE) if (record.derived && record.methods.includes(method) && allowsHost(record.host, host)) found.push(record)
     }
     const walk = (node: Node, depth: number): void => {
-      const rest = this.fold(`/${sent.slice(depth).join('/')}`)
-      for (const { prefix, node: next } of node.wildcards ?? NONE) if (rest.startsWith(prefix)) take(next)
+      if (node.wildcards !== null) {
+        const rest = this.fold(`/${sent.slice(depth).join('/')}`)
+        for (const { prefix, node: next } of node.wildcards) if (rest.startsWith(prefix)) take(next)
+      }
       if (depth === sent.length) {
         take(node)
         return
